@@ -230,8 +230,16 @@ GAMES: tuple[Family, ...] = (
     ),
 )
 
-#: Every family shipped with the package; other modules append their tables here.
-FAMILIES: list[Family] = [*GAMES]
+# --- dataset tasks: math, code, QA, reasoning-gym ---------------------------------------------
+
+TASKS: tuple[Family, ...] = ()
+
+# --- multi-agent games (PettingZoo) seen from one seat -------------------------------------------
+
+MULTIAGENT: tuple[Family, ...] = ()
+
+#: Every family shipped with the package.
+FAMILIES: tuple[Family, ...] = (*GAMES, *TASKS, *MULTIAGENT)
 
 _CATALOGUE: dict[str, EnvInfo] = {}
 _GEM_ALIASES: dict[str, str] = {}

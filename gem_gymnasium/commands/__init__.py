@@ -1,0 +1,1 @@
+"""Subcommands of ``gem-gym`` (see :mod:`gem_gymnasium.cli`)."""
