@@ -1,0 +1,67 @@
+"""The English word lists shared by the word games, loaded lazily from ``gem_gymnasium/data``.
+
+``words.txt`` holds the puzzle words (secrets, hidden words), most frequent first; its first
+:data:`COMMON_COUNT` lines are the *common* words and the rest the *rarer* ones.
+``dictionary.txt`` holds every word accepted as a real guess. ``data/WORDS.md`` says where both
+come from and how to rebuild them. Each list is read once per process and shared by every env, so
+envs keep no word list in their own (snapshotted, pickled) state.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.resources import files
+from typing import Literal
+
+__all__ = [
+    "COMMON_COUNT",
+    "MAX_WORD_LENGTH",
+    "MIN_WORD_LENGTH",
+    "Pool",
+    "dictionary",
+    "is_word",
+    "puzzle_words",
+    "words_of_length",
+]
+
+#: How many of the most frequent puzzle words count as "common".
+COMMON_COUNT = 4000
+MIN_WORD_LENGTH = 3
+MAX_WORD_LENGTH = 8
+
+Pool = Literal["common", "rarer", "all"]
+
+
+def _read_lines(name: str) -> tuple[str, ...]:
+    text = files("gem_gymnasium").joinpath("data", name).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+@functools.cache
+def puzzle_words(pool: Pool = "all") -> tuple[str, ...]:
+    """Puzzle words (lowercase, most frequent first) of one pool."""
+    words = _read_lines("words.txt")
+    if pool == "common":
+        return words[:COMMON_COUNT]
+    if pool == "rarer":
+        return words[COMMON_COUNT:]
+    if pool == "all":
+        return words
+    raise ValueError(f"pool must be 'common', 'rarer' or 'all', got {pool!r}")
+
+
+@functools.cache
+def words_of_length(length: int, pool: Pool = "common") -> tuple[str, ...]:
+    """Puzzle words of exactly ``length`` letters from ``pool``, in frequency order."""
+    return tuple(word for word in puzzle_words(pool) if len(word) == length)
+
+
+@functools.cache
+def dictionary() -> frozenset[str]:
+    """Every lowercase word accepted as a real English word (a superset of the puzzle words)."""
+    return frozenset(_read_lines("dictionary.txt")) | frozenset(puzzle_words("all"))
+
+
+def is_word(word: str) -> bool:
+    """Whether ``word`` (any case) is in the dictionary."""
+    return word.lower() in dictionary()
