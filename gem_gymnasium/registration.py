@@ -236,7 +236,58 @@ TASKS: tuple[Family, ...] = ()
 
 # --- multi-agent games (PettingZoo) seen from one seat -------------------------------------------
 
-MULTIAGENT: tuple[Family, ...] = ()
+MULTIAGENT: tuple[Family, ...] = (
+    Family(
+        name="TicTacToe",
+        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
+        summary="TicTacToe from seat 0 against a random or win-or-block opponent.",
+        presets={
+            "vsRandom": dict(game="TicTacToe", opponent="random"),
+            "vsScripted": dict(game="TicTacToe", opponent="scripted"),
+        },
+        group="multiagent",
+    ),
+    Family(
+        name="ConnectFour",
+        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
+        summary="Connect Four from seat 0 against a random or win-or-block opponent.",
+        presets={
+            "vsRandom": dict(game="ConnectFour", opponent="random"),
+            "vsScripted": dict(game="ConnectFour", opponent="scripted"),
+        },
+        group="multiagent",
+    ),
+    Family(
+        name="KuhnPoker",
+        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
+        summary="Kuhn Poker (hidden cards) against a random or value-betting opponent.",
+        presets={
+            "vsRandom": dict(game="KuhnPoker", opponent="random"),
+            "vsScripted": dict(game="KuhnPoker", opponent="scripted"),
+        },
+        group="multiagent",
+    ),
+    Family(
+        name="PrisonersDilemma",
+        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
+        summary="Iterated Prisoner's Dilemma with messages against random or tit for tat.",
+        presets={
+            "vsRandom": dict(game="PrisonersDilemma", opponent="random"),
+            "vsTitForTat": dict(game="PrisonersDilemma", opponent="scripted"),
+        },
+        group="multiagent",
+    ),
+    Family(
+        name="Negotiation",
+        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
+        summary="Split a pool of items with private values against a random or fair-ish opponent.",
+        presets={
+            "vsRandom": dict(game="Negotiation", opponent="random"),
+            "vsScripted": dict(game="Negotiation", opponent="scripted"),
+        },
+        group="multiagent",
+    ),
+)
 
 #: Every family shipped with the package.
 FAMILIES: tuple[Family, ...] = (*GAMES, *TASKS, *MULTIAGENT)
