@@ -31,3 +31,11 @@ __all__ = [
 ]
 
 register_all()
+
+
+def __getattr__(name: str) -> object:  # make_vec loads gem_gymnasium.vector on first use
+    if name == "make_vec":
+        from gem_gymnasium.vector import make_vec
+
+        return make_vec
+    raise AttributeError(f"module 'gem_gymnasium' has no attribute {name!r}")
