@@ -23,6 +23,7 @@ Hooks, in the order a game calls them::
     rules(agent) -> str                shown in an agent's observations until it has moved
     describe_state(agent) -> str       what ``agent`` can see (never another agent's secrets)
     legal_moves(agent) -> list[str]    the moves ``agent`` may make now, as box contents
+    all_moves() -> list[str]           every move that can ever be legal (fixed action lists)
     parse_move(content) -> move|None   the boxed content -> a move, or None for a format error
     play(agent, move, message) -> Turn apply a parsed move (legal or not)
     lose_turn(agent, why) -> Turn      what a format error or an invalid move does to the game
@@ -163,6 +164,10 @@ class TextAECEnv(AECEnv, Generic[MoveT]):
 
     def legal_moves(self, agent: str) -> list[str]:
         """The box contents ``agent`` may enter now (empty when it is not its turn)."""
+        raise NotImplementedError
+
+    def all_moves(self) -> list[str]:
+        """Every box content that can ever be legal in this game (a fixed action list)."""
         raise NotImplementedError
 
     def parse_move(self, content: str) -> MoveT | None:
@@ -309,6 +314,10 @@ class TextAECEnv(AECEnv, Generic[MoveT]):
         if self.game_over or agent != self.agent_selection:
             return []
         return [boxed(m) for m in self.legal_moves(agent)]
+
+    def all_actions(self) -> list[str]:
+        r"""Every action that can ever be legal, as ``\boxed{}`` strings (for ``Discrete`` maps)."""
+        return [boxed(m) for m in self.all_moves()]
 
     def sample_random_action(self, agent: str | None = None) -> str:
         """A uniformly random legal action, drawn from the agent's action space RNG."""

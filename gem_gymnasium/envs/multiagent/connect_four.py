@@ -107,6 +107,9 @@ class raw_env(TextAECEnv[int]):
             f"It is your turn ({agent}). Enter a column as \\boxed{{N}}, for example \\boxed{{4}}."
         )
 
+    def all_moves(self) -> list[str]:
+        return [str(col) for col in range(1, self.cols + 1)]
+
     def parse_move(self, content: str) -> int | None:
         return parse_int(content)
 

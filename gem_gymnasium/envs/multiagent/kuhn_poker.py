@@ -149,6 +149,9 @@ class raw_env(TextAECEnv[str]):
         options = " or ".join(boxed(w) for w in self.legal_moves(agent))
         return f"It is your turn ({agent}). Enter {options}."
 
+    def all_moves(self) -> list[str]:
+        return ["check", "bet", "call", "fold"]
+
     def parse_move(self, content: str) -> str | None:
         return _SYNONYMS.get(content.strip().lower())
 

@@ -154,6 +154,12 @@ class raw_env(TextAECEnv[Move]):
             lines.append(f"Moves left: {self.max_turns - self.turn}.")
         return "\n".join(lines)
 
+    def all_moves(self) -> list[str]:
+        """Every proposal for the largest pool, then accept and reject."""
+        largest = range(self.max_count + 1)
+        shares = itertools.product(largest, repeat=len(ITEMS))
+        return ["propose " + " ".join(map(str, share)) for share in shares] + ["accept", "reject"]
+
     def legal_moves(self, agent: str) -> list[str]:
         moves = [
             "propose " + " ".join(map(str, share))

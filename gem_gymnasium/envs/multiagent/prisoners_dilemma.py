@@ -231,6 +231,10 @@ class raw_env(ParallelEnv):
         r"""``["\boxed{C}", "\boxed{D}"]`` while ``agent`` is playing, else ``[]``."""
         return [boxed("C"), boxed("D")] if agent in self.agents else []
 
+    def all_actions(self) -> list[str]:
+        r"""``["\boxed{C}", "\boxed{D}"]``: the fixed action list."""
+        return [boxed("C"), boxed("D")]
+
     def sample_random_action(self, agent: str) -> str:
         """C or D at random, from the agent's action space RNG."""
         return boxed("CD"[int(self.action_space(agent).np_random.integers(2))])

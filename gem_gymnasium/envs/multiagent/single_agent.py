@@ -178,6 +178,10 @@ class SingleAgentEnv(TextEnv[str]):
         info["legal_moves"] = self.legal_actions()
         return observation, info
 
+    def all_actions(self) -> list[str]:
+        r"""Every action that can ever be legal for the agent (a fixed list, for ``Discrete``)."""
+        return list(self.game.unwrapped.all_actions())
+
     def legal_actions(self) -> list[str]:
         r"""The agent's legal moves now, as ``\boxed{}`` actions."""
         if self.done:

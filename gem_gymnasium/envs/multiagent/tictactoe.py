@@ -99,6 +99,9 @@ class raw_env(TextAECEnv[int]):
     def legal_moves(self, agent: str) -> list[str]:
         return [str(3 * r + c + 1) for r in range(3) for c in range(3) if self.board[r][c] == EMPTY]
 
+    def all_moves(self) -> list[str]:
+        return [str(cell) for cell in range(1, 10)]
+
     def parse_move(self, content: str) -> int | None:
         return parse_int(content)
 
