@@ -1,0 +1,218 @@
+"""Run grading functions in reusable worker processes under a hard time limit.
+
+Graders parse what the agent wrote (math-verify turns ``\\boxed{9^{9^{9^9}}}`` into a SymPy power,
+reasoning-gym scorers call ``eval`` or SymPy). Some inputs make them run for hours inside one C
+call, where no signal or thread can stop them, so each grade runs in a separate process that is
+killed when it overruns. Processes are started lazily, reused across calls (the imports are paid
+once), and replaced after a kill or a crash.
+
+Workers are plain ``subprocess`` children speaking pickled messages over their stdin/stdout, not
+:mod:`multiprocessing` children: a daemonic process (an ``AsyncVectorEnv`` worker) may not start
+``multiprocessing`` children, and no ``fork`` of a threaded parent is involved.
+
+>>> pool = GradingPool(max_workers=1)
+>>> pool.call(pow, 2, 10, timeout=30.0)
+1024
+>>> pool.close()
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+__all__ = ["GradeTimeout", "GradingError", "GradingPool", "shared_pool"]
+
+#: Address-space limit of a worker, so a grade that builds a gigantic number fails fast.
+DEFAULT_MEMORY_MB = 4096
+
+
+class GradeTimeout(Exception):
+    """A call ran past its time limit; its worker was killed."""
+
+
+class GradingError(Exception):
+    """The graded function raised, or its worker died."""
+
+
+class _WorkerDied(GradingError):
+    pass
+
+
+class _Worker:
+    """One child interpreter running :func:`_serve`."""
+
+    def __init__(self, memory_mb: int) -> None:
+        env = dict(os.environ)
+        # The child imports this package by name; make that work from a source checkout too.
+        package_root = str(Path(__file__).resolve().parents[3])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.requests = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.replies = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        try:
+            self.requests.send((fn, args))
+            if not self.replies.poll(timeout):
+                raise GradeTimeout(f"{getattr(fn, '__name__', fn)} ran past {timeout:g} s")
+            ok, value = self.replies.recv()
+        except (OSError, EOFError) as error:
+            raise _WorkerDied(f"grading worker died: {error!r}") from error
+        if not ok:
+            raise GradingError(value)
+        return value
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.requests.close()
+        self.replies.close()
+
+
+class GradingPool:
+    """A thread-safe pool of up to ``max_workers`` grading processes.
+
+    Args:
+        max_workers: Most processes alive at once; callers beyond that wait for a free one.
+        memory_mb: Address-space limit of each worker (0 for none).
+    """
+
+    def __init__(self, max_workers: int | None = None, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+        self.max_workers = max_workers or max(1, min(4, os.cpu_count() or 1))
+        self.memory_mb = memory_mb
+        self._idle: list[_Worker] = []
+        self._alive = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        """``fn(*args)`` in a worker; ``fn`` and the arguments must pickle (by reference for ``fn``).
+
+        Raises:
+            GradeTimeout: ``fn`` ran past ``timeout`` seconds (the worker is killed and replaced).
+            GradingError: ``fn`` raised (message and type in the text), or the worker died.
+        """
+        worker = self._checkout()
+        try:
+            value = worker.call(fn, args, timeout)
+        except (GradeTimeout, _WorkerDied):
+            worker.kill()
+            self._checkin(None)
+            raise
+        except BaseException:
+            self._checkin(worker)
+            raise
+        self._checkin(worker)
+        return value
+
+    def close(self) -> None:
+        """Stop every idle worker; safe to call more than once."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._alive -= len(idle)
+            self._cond.notify_all()
+        for worker in idle:
+            worker.kill()
+
+    def _checkout(self) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("GradingPool is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._alive < self.max_workers:
+                    self._alive += 1
+                    break
+                self._cond.wait()
+        try:
+            return _Worker(self.memory_mb)
+        except BaseException:
+            self._checkin(None)
+            raise
+
+    def _checkin(self, worker: _Worker | None) -> None:
+        with self._cond:
+            if worker is None:
+                self._alive -= 1
+            elif self._closed:
+                self._alive -= 1
+                worker.kill()
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
+
+
+_shared: GradingPool | None = None
+_shared_pid = 0
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> GradingPool:
+    """The process-wide pool every task env uses (a forked child gets its own)."""
+    global _shared, _shared_pid
+    with _shared_lock:
+        if _shared is None or _shared_pid != os.getpid():
+            _shared, _shared_pid = GradingPool(), os.getpid()
+        return _shared
+
+
+@atexit.register
+def _close_shared() -> None:
+    if _shared is not None and _shared_pid == os.getpid():
+        _shared.close()
+
+
+# --- the worker side ----------------------------------------------------------------------------
+
+
+def _serve(memory_mb: int) -> None:
+    """Answer ``(fn, args)`` requests on stdin with ``(ok, value)`` replies until stdin closes."""
+    replies = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # stray prints of a grader must not corrupt the reply stream
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    requests = Connection(0, writable=False)
+    while True:
+        try:
+            fn, args = requests.recv()
+        except EOFError:
+            return
+        except Exception as error:  # a function whose module cannot be imported here
+            replies.send((False, f"bad request: {type(error).__name__}: {error}"))
+            continue
+        try:
+            reply: tuple[bool, Any] = (True, fn(*args))
+        except BaseException as error:  # MemoryError, RecursionError, anything the grader raises
+            reply = (False, f"{type(error).__name__}: {error}"[:2000])
+        try:
+            replies.send(reply)
+        except Exception as error:
+            replies.send((False, f"unpicklable result: {type(error).__name__}: {error}"))
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
