@@ -57,15 +57,24 @@ def scramble(rng: np.random.Generator, n: int, num_moves: int) -> tuple[Board, l
     Returns the board and the moves made; playing their opposites in reverse solves the board,
     so it can be solved in at most ``num_moves`` moves. Only solvable boards can be reached.
     """
-    board, moves = goal_board(n), []
-    for _ in range(num_moves):
-        options = legal_moves(board, n)
-        if moves:
-            options.remove(OPPOSITE[moves[-1]])
-        move = options[int(rng.integers(len(options)))]
-        board = slide(board, n, move)  # type: ignore[assignment]  # the move is legal
+    tiles, blank, moves = list(goal_board(n)), n * n - 1, []
+    # One vectorised draw instead of a generator call per step keeps resets cheap.
+    for u in rng.random(num_moves).tolist():
+        row, col = divmod(blank, n)
+        options = [
+            move
+            for move, (dr, dc) in BLANK_STEP.items()
+            if 0 <= row + dr < n
+            and 0 <= col + dc < n
+            and not (moves and move == OPPOSITE[moves[-1]])
+        ]
+        move = options[int(u * len(options))]
+        dr, dc = BLANK_STEP[move]
+        target = blank + dr * n + dc
+        tiles[blank], tiles[target] = tiles[target], 0
+        blank = target
         moves.append(move)
-    return board, moves
+    return tuple(tiles), moves
 
 
 def tiles_in_place(board: Board) -> int:
