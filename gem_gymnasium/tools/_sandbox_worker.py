@@ -374,13 +374,14 @@ class Worker:
             pass  # the child died during setup; its stderr says why
         os.close(child.request_w)
         result = self._supervise(child.pid, request, child.stdin_w, child.out_r, child.err_r)
+        # Before answering: no process outlives its call (cheap when nothing is left).
+        self._kill_leftovers(child.pid)
         result["duration"] = time.perf_counter() - start
         return result
 
     def recycle(self) -> None:
-        """Kill what the last call left, clean its work dir and fork the next child."""
+        """Clean the last call's work dir and fork the next child."""
         child = self.pending
-        self._kill_leftovers(child.pid)
         for fd in (child.out_r, child.err_r):
             os.close(fd)
         if self.workdir != WORKDIR:

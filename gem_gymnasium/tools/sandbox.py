@@ -256,6 +256,11 @@ class PythonSandbox:
                     f"isolation level {self.isolation!r} is not available here: "
                     f"{ready.get('error')}"
                 )
+        #: Whether code runs as root: only at the ``rlimits`` level, when the interpreter is not
+        #: readable by an unprivileged uid; ``RLIMIT_NPROC`` is then not enforced.
+        self.runs_as_root = os.geteuid() == 0 and any(
+            worker.ready is not None and worker.ready.get("uid") is None for worker in self._workers
+        )
         self._idle: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(workers):
             self._idle.put(index)
