@@ -81,8 +81,9 @@ def test_every_secret_is_a_real_word():
 
 
 def make(**kwargs) -> Wordle:
+    seed = kwargs.pop("seed", 0)
     env = Wordle(**kwargs)
-    env.reset(seed=kwargs.pop("seed", 0))
+    env.reset(seed=seed)
     return env
 
 
