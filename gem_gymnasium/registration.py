@@ -231,8 +231,201 @@ GAMES: tuple[Family, ...] = (
 )
 
 # --- dataset tasks: math, code, QA, reasoning-gym ---------------------------------------------
+# Hub-backed ids run on the shipped offline sample unless made with source="hub" (or a path);
+# evaluation ids (group "eval") walk their data in order (sequential=True). GEM's visual
+# math:Geometry3K is left out: its questions are images, which a text space cannot carry.
 
-TASKS: tuple[Family, ...] = ()
+_TASK_MODULE = "gem_gymnasium.envs.tasks"
+
+#: Every reasoning-gym task (reasoning-gym 0.1.25), listed here so that registering them does not
+#: import reasoning_gym; a test checks this list against reasoning_gym's own registry.
+REASONING_GYM_TASKS: tuple[str, ...] = (
+    "ab", "acre", "advanced_geometry", "aiw", "arc_1d", "arc_agi", "base_conversion",
+    "basic_arithmetic", "bf", "binary_alternation", "binary_matrix", "bitwise_arithmetic",
+    "boxnet", "caesar_cipher", "calendar_arithmetic", "chain_sum", "circuit_logic", "codeio",
+    "coin_flip", "color_cube_rotation", "complex_arithmetic", "composite", "count_bits",
+    "count_primes", "countdown", "course_schedule", "cryptarithm", "decimal_arithmetic",
+    "decimal_chain_sum", "dice", "emoji_mystery", "family_relationships", "figlet_font",
+    "fraction_simplification", "futoshiki", "game_of_life", "game_of_life_halting", "gcd",
+    "graph_color", "group_anagrams", "gsm_symbolic", "intermediate_integration",
+    "isomorphic_strings", "jugs", "kakurasu", "knight_swap", "knights_knaves", "largest_island",
+    "lcm", "leg_counting", "letter_counting", "letter_jumble", "list_functions", "mahjong_puzzle",
+    "manipulate_matrix", "maze", "mini_sudoku", "modulo_grid", "n_queens", "needle_haystack",
+    "number_filtering", "number_format", "number_sequence", "number_sorting",
+    "palindrome_generation", "palindrome_partitioning", "path_star", "polynomial_equations",
+    "polynomial_multiplication", "pool_matrix", "power_function", "prime_factorization",
+    "products", "propositional_logic", "puzzle24", "quantum_lock", "ransom_note", "rearc",
+    "rectangle_count", "rotate_matrix", "rotten_oranges", "rubiks_cube", "rush_hour",
+    "self_reference", "sentence_reordering", "shortest_path", "simple_equations",
+    "simple_geometry", "simple_integration", "sokoban", "spell_backward", "spiral_matrix",
+    "string_insertion", "string_manipulation", "string_splitting", "string_synthesis", "sudoku",
+    "survo", "syllogism", "time_intervals", "tower_of_hanoi", "tsumego", "word_ladder",
+    "word_sequence_reversal", "word_sorting", "zebra_puzzles",
+)  # fmt: skip
+
+
+def rg_preset_name(task: str) -> str:
+    """``"basic_arithmetic"`` -> ``"BasicArithmetic"`` (the ``gem/RG-<Task>-v0`` part)."""
+    return "".join(part[:1].upper() + part[1:] for part in task.split("_"))
+
+
+def _hub_family(
+    name: str,
+    module: str,
+    summary: str,
+    sets: Mapping[str, tuple[str, Mapping[str, Any]]],
+    *,
+    group: str,
+    base: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Family:
+    """A task family; ``sets`` maps preset name to (GEM id, constructor kwargs)."""
+    presets = dict(base or {}) | {preset: kwargs for preset, (_, kwargs) in sets.items()}
+    gem_ids = {gem_id: preset for preset, (gem_id, _) in sets.items()}
+    return Family(
+        name=name,
+        entry_point=f"{_TASK_MODULE}.{module}",
+        summary=summary,
+        presets=presets,
+        gem_ids=gem_ids,
+        group=group,
+    )
+
+
+def _math_eval(split: str) -> dict[str, Any]:
+    return dict(hub_name="axon-rl/math-eval", split=split, sequential=True)
+
+
+def _search_eval(split: str) -> dict[str, Any]:
+    return dict(hub_name="axon-rl/search-eval", split=split, sequential=True)
+
+
+TASKS: tuple[Family, ...] = (
+    _hub_family(
+        "Math",
+        "math_env:MathEnv",
+        "Solve a math problem; \\boxed{} answer graded by symbolic equivalence.",
+        {
+            "GSM8K": ("math:GSM8K", dict(hub_name="axon-rl/GSM-8k")),
+            "MATH12K": ("math:Math12K", dict(hub_name="axon-rl/MATH-12k")),
+            "ASDiv2K": ("math:ASDiv2K", dict(hub_name="axon-rl/ASDIV-2k")),
+            "MATHLvl3to5": ("math:Math8K-3to5", dict(hub_name="axon-rl/MATH-lvl3to5-8k")),
+            "ORZ57K": ("math:Orz57K", dict(hub_name="axon-rl/ORZ-57k")),
+            "DeepScaleR40K": ("math:DeepScaleR40K", dict(hub_name="axon-rl/DeepScaleR-40K")),
+        },
+        group="math",
+        base={"": {}},
+    ),
+    Family(
+        name="Math",
+        entry_point=f"{_TASK_MODULE}.math_env:ProceduralMathEnv",
+        summary="Generated arithmetic and algebra problems (no data needed).",
+        presets={"Procedural": {}},
+        group="math",
+    ),
+    _hub_family(
+        "Math",
+        "math_env:MathEnv",
+        "Math evaluation set, walked in order.",
+        {
+            "MATH500-Eval": ("eval:MATH500", _math_eval("math")),
+            "AMC-Eval": ("eval:AMC", _math_eval("amc")),
+            "OlympiadBench-Eval": ("eval:OlympiadBench", _math_eval("olympiad_bench")),
+            "Minerva-Eval": ("eval:Minerva", _math_eval("minerva")),
+            "AIME24-Eval": ("eval:AIME24", _math_eval("aime24")),
+        },
+        group="eval",
+    ),
+    _hub_family(
+        "Code",
+        "code_env:CodeEnv",
+        "Write a program that passes stdin/stdout tests in the sandbox.",
+        {
+            "CodeContest": (
+                "code:CodeContest",
+                dict(hub_name="axon-rl/CodeContest", split="train"),
+            ),
+            "Taco8k": ("code:Taco8k", dict(hub_name="axon-rl/TACO-8k", split="train")),
+            "PrimeIntellect15k": (
+                "code:PrimeIntellect15k",
+                dict(hub_name="axon-rl/PrimeIntellect-15k", split="train"),
+            ),
+        },
+        group="code",
+        base={"": {}},
+    ),
+    _hub_family(
+        "Code",
+        "code_env:CodeEnv",
+        "Code evaluation set, walked in order.",
+        {
+            "CodeContest-Eval": (
+                "eval:CodeContest",
+                dict(hub_name="axon-rl/CodeContest", split="test", sequential=True),
+            ),
+        },
+        group="eval",
+    ),
+    _hub_family(
+        "QA",
+        "qa_env:QAEnv",
+        "Answer a question in <answer> tags; exact match after normalisation.",
+        {
+            "NaturalQuestions": (
+                "qa:NaturalQuestions",
+                dict(hub_name="axon-rl/NaturalQuestions", split="train", question_key="problem"),
+            ),
+            "HotpotQA": (
+                "qa:HotpotQA",
+                dict(hub_name="axon-rl/HotpotQA", split="train", question_key="problem"),
+            ),
+        },
+        group="qa",
+        base={"": {}},
+    ),
+    _hub_family(
+        "QA",
+        "qa_env:QAEnv",
+        "Logical deduction over rules and facts; \\boxed{} true/false answer.",
+        {
+            f"RuleTaker-d{depth}": (
+                f"logic:RuleTaker-d{depth}",
+                dict(
+                    hub_name=f"axon-rl/RuleTaker-d{depth}-70k", split="train", answer_format="boxed"
+                ),
+            )
+            for depth in (0, 1, 2, 3, 5)
+        },
+        group="logic",
+    ),
+    _hub_family(
+        "QA",
+        "qa_env:QAEnv",
+        "Question-answering evaluation set, walked in order.",
+        {
+            "NQOpen-Eval": (
+                "eval:QaOpen",
+                dict(
+                    hub_name="google-research-datasets/nq_open", split="validation", sequential=True
+                ),
+            ),
+            "2Wiki-Eval": ("eval:2Wiki", _search_eval("2wiki")),
+            "PopQA-Eval": ("eval:PopQA", _search_eval("popqa")),
+            "TriviaQA-Eval": ("eval:TriviaQA", _search_eval("tq")),
+            "HotpotQA-Eval": ("eval:HotpotQA", _search_eval("hotpotqa")),
+            "Bamboogle-Eval": ("eval:Bamboogle", _search_eval("bamboogle")),
+            "NaturalQuestions-Eval": ("eval:NaturalQuestions", _search_eval("nq")),
+            "Musique-Eval": ("eval:Musique", _search_eval("musique")),
+        },
+        group="eval",
+    ),
+    _hub_family(
+        "RG",
+        "reasoning_gym_env:ReasoningGymEnv",
+        "A reasoning-gym task, scored by its own scorer.",
+        {rg_preset_name(task): (f"rg:{task}", dict(task=task)) for task in REASONING_GYM_TASKS},
+        group="reasoning",
+    ),
+)
 
 # --- multi-agent games (PettingZoo) seen from one seat -------------------------------------------
 

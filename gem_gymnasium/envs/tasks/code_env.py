@@ -1,0 +1,212 @@
+"""CodeEnv: write a program that passes stdin/stdout tests, run in the Python sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from gem_gymnasium.core import Outcome
+from gem_gymnasium.envs.tasks.base import DatasetEnv
+from gem_gymnasium.parsing import last_code_block
+
+__all__ = ["CodeEnv", "outputs_match", "parse_test_cases"]
+
+TestCase = tuple[str, str]  # (stdin, expected stdout)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "\n".join(map(str, value))
+    return str(value)
+
+
+def parse_test_cases(tests: Any) -> list[TestCase]:
+    """A dataset's tests as ``(stdin, expected)`` pairs.
+
+    Accepts ``{"inputs": [...], "outputs": [...]}`` (CodeContests, TACO), a list of
+    ``{"input", "output"}`` objects, or either of them as a JSON string.
+    """
+    if isinstance(tests, str):
+        tests = json.loads(tests)
+    if isinstance(tests, Mapping):
+        inputs, outputs = tests.get("inputs", []), tests.get("outputs", [])
+        if len(inputs) != len(outputs):
+            raise ValueError(f"tests have {len(inputs)} inputs but {len(outputs)} outputs")
+        return [(_as_text(i), _as_text(o)) for i, o in zip(inputs, outputs, strict=True)]
+    if isinstance(tests, Sequence):
+        return [(_as_text(case["input"]), _as_text(case["output"])) for case in tests]
+    raise ValueError(f"unsupported tests format: {type(tests).__name__}")
+
+
+def outputs_match(actual: str, expected: str) -> bool:
+    """Exact match after stripping the whole output and the end of every line."""
+    return [line.rstrip() for line in actual.strip().splitlines()] == [
+        line.rstrip() for line in expected.strip().splitlines()
+    ]
+
+
+# One sandbox per (memory limit, isolation) and process, shared by every CodeEnv: its workers are
+# processes, so it is neither copied by snapshots nor pickled with the env.
+_sandboxes: dict[tuple[int, str, int], Any] = {}
+_sandbox_lock = threading.Lock()
+
+
+def shared_sandbox(memory_mb: int, isolation: str) -> Any:
+    """The process-wide :class:`~gem_gymnasium.tools.sandbox.PythonSandbox` for these limits."""
+    key = (memory_mb, isolation, os.getpid())
+    with _sandbox_lock:
+        if key not in _sandboxes:
+            from gem_gymnasium.tools.sandbox import PythonSandbox
+
+            _sandboxes[key] = PythonSandbox(
+                isolation=isolation, memory_mb=memory_mb, workers=min(4, os.cpu_count() or 1)
+            )
+        return _sandboxes[key]
+
+
+_PROMPT = (
+    "Write a Python 3 program that solves the problem below. It reads from standard input and "
+    "writes to standard output. Put the complete program in one ```python code block; the last "
+    "code block in your reply is the one that runs.\n\n{question}"
+)
+
+
+class CodeEnv(DatasetEnv):
+    r"""Solve one programming problem; the last fenced code block runs against the tests.
+
+    ## Description
+    Each episode is one problem with stdin/stdout test cases (GEM's CodeContests, TACO,
+    PrimeIntellect sets, a local file, or the shipped 16-problem sample). The agent's program runs
+    once per test case in :class:`~gem_gymnasium.tools.sandbox.PythonSandbox` (no network, capped
+    memory, time and output).
+
+    ## Action Space
+    Free text; the body of the last fenced code block tagged ``python``, ``py``, ``python3`` or
+    untagged is the program.
+
+    ## Observation Space
+    Text. At reset: the instructions and the problem statement. After the answer: how many tests
+    passed and the first failure.
+
+    ## Starting State
+    The problem is drawn with ``self.np_random``; ``options={"index": i}`` and ``sequential=True``
+    work as for every dataset env (:class:`~gem_gymnasium.envs.tasks.base.DatasetEnv`).
+
+    ## Rewards
+    * 1.0 when the program's output matches every test case (exact match after stripping the
+      output and trailing spaces of each line);
+    * 0.0 otherwise (a crash, wrong output, or a case over ``case_timeout`` seconds or
+      ``memory_mb`` MiB; after a timeout the remaining cases are not run and count as failed);
+    * ``format_error_reward`` (-0.1) when there is no code block.
+
+    ## Episode End
+    Termination: the first answer (or format error). Truncation: never by the env itself.
+
+    ## Information
+    ``turn``, ``max_turns``, ``valid_action``, ``format_error``, ``index``, ``epoch``; after an
+    answer ``passed``, ``total`` and ``correct``; at the end ``success`` and ``reason``.
+
+    ## Arguments
+    ```python
+    gymnasium.make("gem/Code-v0", source=None, hub_name=None, split=None,
+                   question_key="problem", test_key="tests", case_timeout=2.0, memory_mb=512,
+                   max_tests=12, isolation="auto", sequential=False, num_shards=1, shard=None,
+                   prompt_template=None, format_error_reward=-0.1, render_mode=None)
+    ```
+    ``max_tests``: problems with more cases run the ``max_tests`` longest inputs (as GEM does).
+    ``isolation``: the sandbox level (``"auto"``, ``"namespace"``, ``"rlimits"``).
+
+    ## Version History
+    * v0: Initial version.
+    """
+
+    sample_file = "code_sample.jsonl"
+    sample_fields: ClassVar[Mapping[str, str]] = {"question": "problem", "tests": "tests"}
+    default_prompt = _PROMPT
+
+    def __init__(
+        self,
+        *,
+        question_key: str = "problem",
+        test_key: str = "tests",
+        case_timeout: float = 2.0,
+        memory_mb: int = 512,
+        max_tests: int = 12,
+        isolation: str = "auto",
+        **kwargs: Any,
+    ) -> None:
+        if case_timeout <= 0:
+            raise ValueError(f"CodeEnv: case_timeout must be > 0, got {case_timeout}")
+        if max_tests < 1:
+            raise ValueError(f"CodeEnv: max_tests must be >= 1, got {max_tests}")
+        self.case_timeout = float(case_timeout)
+        self.memory_mb = int(memory_mb)
+        self.max_tests = int(max_tests)
+        self.isolation = isolation
+        super().__init__(fields={"question": question_key, "tests": test_key}, **kwargs)
+
+    static_attributes = DatasetEnv.static_attributes | {
+        "case_timeout",
+        "memory_mb",
+        "max_tests",
+        "isolation",
+    }
+
+    def extract_answer(self, action: str) -> str | None:
+        return last_code_block(action)
+
+    def parse_move(self, content: str) -> str | None:
+        return content if content.strip() else None
+
+    def cases(self) -> list[TestCase]:
+        """The test cases that run for the current problem (at most ``max_tests``)."""
+        cases = parse_test_cases(self.field("tests"))
+        if len(cases) > self.max_tests:
+            longest = sorted(range(len(cases)), key=lambda i: -len(cases[i][0]))[: self.max_tests]
+            cases = [cases[i] for i in sorted(longest)]
+        return cases
+
+    def grade(self, answer: str) -> Outcome:
+        cases = self.cases()
+        sandbox = shared_sandbox(self.memory_mb, self.isolation)
+        passed, failure = 0, ""
+        for number, (stdin, expected) in enumerate(cases, start=1):
+            result = sandbox.run(answer, stdin=stdin, timeout=self.case_timeout)
+            if result.ok and outputs_match(result.stdout, expected):
+                passed += 1
+                continue
+            if not failure:
+                failure = f" Test {number} failed: {_describe(result, expected)}"
+            if result.timed_out:
+                break  # an infinite loop would time out on every remaining case too
+        correct = passed == len(cases) and bool(cases)
+        self.grade_info = {"passed": passed, "total": len(cases), "correct": correct}
+        summary = f"{passed}/{len(cases)} tests passed."
+        return self._outcome(correct, summary if correct else summary + failure)
+
+    def format_error_message(self) -> str:
+        return "Format error: no code found. Put your program in a ```python code block."
+
+    def sample_random_action(self) -> str:
+        programs = (
+            "print(input())",
+            "import sys\nprint(len(sys.stdin.read().split()))",
+            "print(sum(map(int, input().split())))",
+            "print('YES')",
+        )
+        program = programs[int(self.action_space.np_random.integers(len(programs)))]
+        return f"```python\n{program}\n```"
+
+
+def _describe(result: Any, expected: str) -> str:
+    if result.timed_out:
+        return "time limit exceeded."
+    if result.error == "memory":
+        return "memory limit exceeded."
+    if result.exit_code != 0:
+        last = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.exit_code}"]
+        return f"runtime error ({last[0][:200]})."
+    return f"expected {expected.strip()[:100]!r}, got {result.stdout.strip()[:100]!r}."
