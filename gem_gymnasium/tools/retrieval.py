@@ -308,8 +308,12 @@ class DenseRetriever:
             self._encode([self.query_prefix + q for q in queries]), topk
         )
         return [
-            [_scored(self.passages[i], float(s)) for s, i in zip(row_s, row_i) if i >= 0]
-            for row_s, row_i in zip(scores, ids)
+            [
+                _scored(self.passages[i], float(s))
+                for s, i in zip(row_s, row_i, strict=True)
+                if i >= 0
+            ]
+            for row_s, row_i in zip(scores, ids, strict=True)
         ]
 
 
