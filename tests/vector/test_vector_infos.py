@@ -1,0 +1,84 @@
+"""``batch_infos`` builds exactly what Gymnasium's ``VectorEnv._add_info`` builds."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium.vector import SyncVectorEnv
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gem_gymnasium.vector import batch_infos
+
+scalars = st.one_of(
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.text(max_size=5),
+    st.none(),
+    st.lists(st.integers(0, 3), max_size=3),
+    st.sampled_from([np.float32(1.5), np.int16(-3), np.zeros(2, dtype=np.int8)]),
+)
+# Keys are typed (each key always gets one kind of value), as in real infos.
+KEY_TYPES = {"turn": st.integers(0, 9), "ok": st.booleans(), "why": st.text(max_size=3)}
+info_values = st.fixed_dictionaries({}, optional={k: v for k, v in KEY_TYPES.items()})
+infos = st.fixed_dictionaries(
+    {},
+    optional={
+        **KEY_TYPES,
+        "score": st.floats(-1, 1),
+        "final_obs": st.text(max_size=4),
+        "final_info": info_values,
+        "blob": st.lists(st.integers(0, 3), max_size=3),
+    },
+)
+
+
+class _Adder:
+    """Just enough of a VectorEnv to run Gymnasium's own ``_add_info``."""
+
+    _add_info = SyncVectorEnv._add_info
+
+    def __init__(self, num_envs: int) -> None:
+        self.num_envs = num_envs
+
+
+def _gymnasium(entries: list[tuple[int, dict]], n: int) -> dict:
+    adder, out = _Adder(n), {}
+    for index, info in entries:
+        out = adder._add_info(out, info, index)
+    return out
+
+
+def _assert_identical(got: dict, expected: dict) -> None:
+    assert list(got) == list(expected)  # same keys in the same order
+    for key, value in expected.items():
+        if isinstance(value, dict):
+            _assert_identical(got[key], value)
+        else:
+            assert got[key].dtype == value.dtype and got[key].shape == value.shape, key
+            for a, b in zip(got[key], value, strict=True):
+                assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, key
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), infos), min_size=1, max_size=6))
+def test_matches_gymnasium_add_info(per_env: list[dict | None]) -> None:
+    entries = [(i, info) for i, info in enumerate(per_env) if info]
+    _assert_identical(batch_infos(entries, len(per_env)), _gymnasium(entries, len(per_env)))
+
+
+def test_fast_path_same_keys_every_env() -> None:
+    entries = [(i, {"turn": i, "ok": i % 2 == 0, "why": f"r{i}"}) for i in range(5)]
+    got = batch_infos(entries, 5)
+    _assert_identical(got, _gymnasium(entries, 5))
+    assert got["turn"].tolist() == [0, 1, 2, 3, 4] and got["_why"].all()
+
+
+def test_masks_are_independent_arrays() -> None:
+    got = batch_infos([(1, {"a": 1, "b": 2})], 3)
+    got["_a"][0] = True
+    assert got["_b"].tolist() == [False, True, False]
+
+
+def test_no_infos() -> None:
+    assert batch_infos([], 4) == {}
