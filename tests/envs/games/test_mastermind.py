@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import itertools
 import re
 import warnings
@@ -13,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gem_gymnasium  # noqa: F401  (registers the ids)
+from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.games.mastermind import (
     RANDOM_PRESETS,
     Mastermind,
@@ -290,3 +293,19 @@ def test_render_shows_the_history():
 def test_bad_configuration_raises(kwargs):
     with pytest.raises(ValueError, match="Mastermind"):
         Mastermind(**kwargs)
+
+
+def test_docstring_arguments_match_the_signature_and_registry():
+    block = Mastermind.__doc__.split("```python")[1].split("```")[0]
+    documented = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=([^,\s)]+)", block)}
+    own = inspect.signature(Mastermind.__init__).parameters
+    defaults = {
+        name: p.default
+        for sig in (inspect.signature(TextEnv.__init__), inspect.signature(Mastermind.__init__))
+        for name, p in sig.parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    assert {k for k in own if k not in ("self", "kwargs")} <= documented.keys()
+    assert all(defaults[k] == v for k, v in documented.items())
+    plain = gym.spec("gem/Mastermind-v0").kwargs
+    assert all(defaults[k] == v for k, v in plain.items())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import re
 import warnings
 
 import gymnasium as gym
@@ -12,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gem_gymnasium  # noqa: F401  (registers the ids)
+from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.games.minesweeper import (
     Minesweeper,
     count_adjacent,
@@ -325,3 +329,19 @@ def test_snapshot_restores_the_episode():
 def test_bad_configuration_raises(kwargs):
     with pytest.raises(ValueError, match="Minesweeper"):
         Minesweeper(**kwargs)
+
+
+def test_docstring_arguments_match_the_signature_and_registry():
+    block = Minesweeper.__doc__.split("```python")[1].split("```")[0]
+    documented = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=([^,\s)]+)", block)}
+    own = inspect.signature(Minesweeper.__init__).parameters
+    defaults = {
+        name: p.default
+        for sig in (inspect.signature(TextEnv.__init__), inspect.signature(Minesweeper.__init__))
+        for name, p in sig.parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    assert {k for k in own if k not in ("self", "kwargs")} <= documented.keys()
+    assert all(defaults[k] == v for k, v in documented.items())
+    plain = gym.spec("gem/Minesweeper-v0").kwargs
+    assert all(defaults[k] == v for k, v in plain.items())

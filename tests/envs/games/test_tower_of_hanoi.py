@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import re
 import warnings
 
 import gymnasium as gym
@@ -11,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gem_gymnasium  # noqa: F401  (registers the ids)
+from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.games.tower_of_hanoi import (
     RANDOM_PRESETS,
     TowerOfHanoi,
@@ -241,3 +245,19 @@ def test_render_shows_the_pegs():
 def test_bad_configuration_raises():
     with pytest.raises(ValueError, match="TowerOfHanoi"):
         TowerOfHanoi(num_disks=0)
+
+
+def test_docstring_arguments_match_the_signature_and_registry():
+    block = TowerOfHanoi.__doc__.split("```python")[1].split("```")[0]
+    documented = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=([^,\s)]+)", block)}
+    own = inspect.signature(TowerOfHanoi.__init__).parameters
+    defaults = {
+        name: p.default
+        for sig in (inspect.signature(TextEnv.__init__), inspect.signature(TowerOfHanoi.__init__))
+        for name, p in sig.parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    assert {k for k in own if k not in ("self", "kwargs")} <= documented.keys()
+    assert all(defaults[k] == v for k, v in documented.items())
+    plain = gym.spec("gem/TowerOfHanoi-v0").kwargs
+    assert all(defaults[k] == v for k, v in plain.items())
