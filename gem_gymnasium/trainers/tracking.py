@@ -1,0 +1,108 @@
+"""Metrics sinks: JSONL and TensorBoard always, Weights & Biases on request, a PNG curve at the end.
+
+Only the main rank writes. Keys follow CleanRL's groups (``charts/...``, ``losses/...``) so runs
+of different scripts overlay.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Tracker", "plot_learning_curve", "read_metrics"]
+
+
+class Tracker:
+    """Write one metrics dict per iteration to every sink.
+
+    Args:
+        run_dir: The run's folder (``metrics.jsonl`` and ``tb/`` go there).
+        config: The run's configuration (stored with TensorBoard text and W&B).
+        use_wb: Also log to Weights & Biases (``wandb`` must be installed).
+        wb_project: W&B project name.
+        wb_run_name: W&B run name.
+        enabled: ``False`` on non-main ranks: every method does nothing.
+    """
+
+    def __init__(
+        self,
+        run_dir: Path,
+        config: dict[str, Any],
+        *,
+        use_wb: bool = False,
+        wb_project: str = "gem",
+        wb_run_name: str = "",
+        enabled: bool = True,
+    ) -> None:
+        self.enabled = enabled
+        self.path = Path(run_dir) / "metrics.jsonl"
+        self._tb = self._wb = None
+        if not enabled:
+            return
+        from torch.utils.tensorboard import SummaryWriter
+
+        self._tb = SummaryWriter(str(Path(run_dir) / "tb"))
+        table = "\n".join(f"|{k}|{v}|" for k, v in config.items())
+        self._tb.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+        if use_wb:
+            try:
+                import wandb
+            except ImportError as err:
+                raise ImportError("--use-wb needs wandb: pip install wandb") from err
+            self._wb = wandb.init(
+                project=wb_project, name=wb_run_name or None, config=config, dir=str(run_dir)
+            )
+
+    def log(self, metrics: dict[str, float], step: int) -> None:
+        if not self.enabled:
+            return
+        clean = {k: float(v) for k, v in metrics.items() if v is not None}
+        with self.path.open("a") as f:
+            f.write(json.dumps({"iteration": step, **clean}) + "\n")
+        for key, value in clean.items():
+            if math.isfinite(value):
+                self._tb.add_scalar(key, value, step)
+        if self._wb is not None:
+            self._wb.log(clean, step=step)
+
+    def close(self) -> None:
+        if self._tb is not None:
+            self._tb.close()
+            self._tb = None
+        if self._wb is not None:
+            self._wb.finish()
+            self._wb = None
+
+
+def read_metrics(path: Path) -> list[dict[str, float]]:
+    """The rows of a ``metrics.jsonl`` file."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def plot_learning_curve(
+    metrics_path: Path,
+    png_path: Path,
+    keys: tuple[str, ...] = ("charts/episodic_return", "charts/success_rate"),
+) -> Path:
+    """Plot ``keys`` against the iteration into ``png_path`` (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = read_metrics(metrics_path)
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        points = [(r["iteration"], r[key]) for r in rows if key in r]
+        if points:
+            ax.plot(*zip(*points), marker="o", markersize=3)
+        ax.set_title(key)
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    png_path = Path(png_path)
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+    return png_path
