@@ -4,7 +4,9 @@ Graders parse what the agent wrote (math-verify turns ``\\boxed{9^{9^{9^9}}}`` i
 reasoning-gym scorers call ``eval`` or SymPy). Some inputs make them run for hours inside one C
 call, where no signal or thread can stop them, so each grade runs in a separate process that is
 killed when it overruns. Processes are started lazily, reused across calls (the imports are paid
-once), and replaced after a kill or a crash.
+once), and replaced after a kill or a crash. A call may name a *setup* step (importing
+math-verify, building a dataset) that runs first and is not counted against the time limit, so a
+cold worker on a busy machine does not turn a correct answer into a timeout.
 
 Workers are plain ``subprocess`` children speaking pickled messages over their stdin/stdout, not
 :mod:`multiprocessing` children: a daemonic process (an ``AsyncVectorEnv`` worker) may not start
@@ -32,6 +34,10 @@ __all__ = ["GradeTimeout", "GradingError", "GradingPool", "shared_pool"]
 
 #: Address-space limit of a worker, so a grade that builds a gigantic number fails fast.
 DEFAULT_MEMORY_MB = 4096
+#: Seconds a worker may take to start and run a call's setup step (imports) before it is dropped.
+SETUP_TIMEOUT = 120.0
+
+Setup = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 class GradeTimeout(Exception):
@@ -68,15 +74,22 @@ class _Worker:
         self.process.stdin.close()
         self.process.stdout.close()
 
-    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+    def call(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float, setup: Setup | None
+    ) -> Any:
         try:
-            self.requests.send((fn, args))
-            if not self.replies.poll(timeout):
-                raise GradeTimeout(f"{getattr(fn, '__name__', fn)} ran past {timeout:g} s")
-            ok, value = self.replies.recv()
+            self.requests.send((setup, fn, args))
+            # First the acknowledgement that setup is done (untimed but bounded), then the result.
+            if not self.replies.poll(SETUP_TIMEOUT):
+                raise _WorkerDied(f"grading worker did not get ready in {SETUP_TIMEOUT:g} s")
+            status, value = self.replies.recv()
+            if status == "ready":
+                if not self.replies.poll(timeout):
+                    raise GradeTimeout(f"{getattr(fn, '__name__', fn)} ran past {timeout:g} s")
+                status, value = self.replies.recv()
         except (OSError, EOFError) as error:
             raise _WorkerDied(f"grading worker died: {error!r}") from error
-        if not ok:
+        if status != "ok":
             raise GradingError(value)
         return value
 
@@ -104,8 +117,13 @@ class GradingPool:
         self._closed = False
         self._cond = threading.Condition()
 
-    def call(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+    def call(
+        self, fn: Callable[..., Any], *args: Any, timeout: float, setup: Setup | None = None
+    ) -> Any:
         """``fn(*args)`` in a worker; ``fn`` and the arguments must pickle (by reference for ``fn``).
+
+        ``setup`` is ``(function, args)`` run first in the worker, outside the time limit (keep it
+        idempotent and cached: it runs before every call).
 
         Raises:
             GradeTimeout: ``fn`` ran past ``timeout`` seconds (the worker is killed and replaced).
@@ -113,7 +131,7 @@ class GradingPool:
         """
         worker = self._checkout()
         try:
-            value = worker.call(fn, args, timeout)
+            value = worker.call(fn, args, timeout, setup)
         except (GradeTimeout, _WorkerDied):
             worker.kill()
             self._checkin(None)
@@ -187,7 +205,11 @@ def _close_shared() -> None:
 
 
 def _serve(memory_mb: int) -> None:
-    """Answer ``(fn, args)`` requests on stdin with ``(ok, value)`` replies until stdin closes."""
+    """Serve ``(setup, fn, args)`` requests from stdin until it closes.
+
+    Replies: ``("ready", None)`` once setup is done, then ``("ok", result)`` or ``("error", text)``
+    (an error in setup or in reading the request is the only reply).
+    """
     replies = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # stray prints of a grader must not corrupt the reply stream
     if memory_mb > 0:
@@ -198,20 +220,23 @@ def _serve(memory_mb: int) -> None:
     requests = Connection(0, writable=False)
     while True:
         try:
-            fn, args = requests.recv()
+            setup, fn, args = requests.recv()
+            if setup is not None:
+                setup[0](*setup[1])
         except EOFError:
             return
-        except Exception as error:  # a function whose module cannot be imported here
-            replies.send((False, f"bad request: {type(error).__name__}: {error}"))
+        except BaseException as error:  # a module that cannot be imported here, a failed setup
+            replies.send(("error", f"setup failed: {type(error).__name__}: {error}"[:2000]))
             continue
+        replies.send(("ready", None))
         try:
-            reply: tuple[bool, Any] = (True, fn(*args))
+            reply: tuple[str, Any] = ("ok", fn(*args))
         except BaseException as error:  # MemoryError, RecursionError, anything the grader raises
-            reply = (False, f"{type(error).__name__}: {error}"[:2000])
+            reply = ("error", f"{type(error).__name__}: {error}"[:2000])
         try:
             replies.send(reply)
         except Exception as error:
-            replies.send((False, f"unpicklable result: {type(error).__name__}: {error}"))
+            replies.send(("error", f"unpicklable result: {type(error).__name__}: {error}"))
 
 
 if __name__ == "__main__":

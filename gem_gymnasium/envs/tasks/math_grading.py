@@ -22,6 +22,7 @@ MathGrade(correct=False, method='normalised')
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections.abc import Sequence
@@ -198,7 +199,14 @@ def grade_math(
             # math-verify's own alarms (whole seconds) stop most slow steps gracefully, keeping
             # the worker alive; the pool's hard limit catches what they cannot interrupt.
             inner = max(1, int(timeout / 4))
-            correct = shared_pool().call(math_verify_equal, answer, refs, inner, timeout=timeout)
+            correct = shared_pool().call(
+                math_verify_equal,
+                answer,
+                refs,
+                inner,
+                timeout=timeout,
+                setup=(importlib.import_module, ("math_verify",)),
+            )
     except GradeTimeout:
         return MathGrade(False, "timeout")
     except GradingError:

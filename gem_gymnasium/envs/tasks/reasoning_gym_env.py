@@ -192,7 +192,12 @@ class ReasoningGymEnv(DatasetEnv):
                 score = score_answer(self.spec, answer, self.item)
             else:
                 score = shared_pool().call(
-                    score_answer, self.spec, answer, self.item, timeout=self.grade_timeout
+                    score_answer,
+                    self.spec,
+                    answer,
+                    self.item,
+                    timeout=self.grade_timeout,
+                    setup=(build_dataset, (self.spec,)),
                 )
         except GradeTimeout:
             score, method = 0.0, "timeout"
