@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 from typing import Any
 
@@ -19,6 +20,7 @@ MIN_LENGTH, MAX_LENGTH = 4, 8
 MAX_WORDS = 10
 
 
+@functools.cache
 def candidate_words(hard: bool) -> tuple[str, ...]:
     """Hidden-word candidates: common (or, with ``hard``, rarer) words of 4..8 letters."""
     pool = puzzle_words("rarer" if hard else "common")
