@@ -21,13 +21,12 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, wait
 from typing import Any
 
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode
 
-from gem_gymnasium.vector.errors import SubEnvError, SubEnvTimeoutError
+from gem_gymnasium.vector.errors import SubEnvTimeoutError
 from gem_gymnasium.vector.sync import TextSyncVectorEnv
 
 __all__ = ["ThreadVectorEnv"]
@@ -36,19 +35,41 @@ _STOP = object()
 _instance_ids = itertools.count()
 
 
+class _Batch:
+    """Completion of a batch of jobs: the last one to finish sets ``event``."""
+
+    __slots__ = ("event", "finished", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.finished = itertools.count(1)  # next() is atomic: no lock needed
+        self.event = threading.Event()
+
+    def job_done(self) -> None:
+        if next(self.finished) == self.size:
+            self.event.set()
+
+
+class _Job:
+    """One call on a worker; lighter than a Future (no lock per job)."""
+
+    __slots__ = ("args", "batch", "done", "error", "fn", "result")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, batch: _Batch) -> None:
+        self.fn, self.args, self.batch = fn, args, batch
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
 class _Worker:
-    """A daemon thread that runs submitted calls one at a time, in order."""
+    """A daemon thread that runs submitted jobs one at a time, in order."""
 
     def __init__(self, name: str) -> None:
         self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.env: gym.Env | None = None
         self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self.thread.start()
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        future: Future = Future()
-        self.jobs.put((future, fn, args))
-        return future
 
     def stop(self) -> None:
         """Close the env (on this thread) and exit after the jobs already queued."""
@@ -59,18 +80,28 @@ class _Worker:
             job = self.jobs.get()
             if job is _STOP:
                 break
-            future, fn, args = job
-            if not future.set_running_or_notify_cancel():
-                continue
             try:
-                future.set_result(fn(*args))
+                job.result = job.fn(*job.args)
             except BaseException as exc:
-                future.set_exception(exc)
+                job.error = exc
+            job.done = True
+            job.batch.job_done()
         if self.env is not None:
             # Nobody is left to report a failure to: the env is being discarded.
             with contextlib.suppress(Exception):
                 self.env.close()
             self.env = None
+
+
+def _dispatch(
+    calls: list[tuple[_Worker, Callable[..., Any], tuple]], timeout: float | None
+) -> tuple[list[_Job], bool]:
+    """Run ``fn(*args)`` on each worker; the jobs, and whether all finished within ``timeout``."""
+    batch = _Batch(len(calls))
+    jobs = [_Job(fn, args, batch) for _, fn, args in calls]
+    for (worker, _, _), job in zip(calls, jobs, strict=True):
+        worker.jobs.put(job)
+    return jobs, not jobs or batch.event.wait(timeout)
 
 
 def _make_on_worker(worker: _Worker, env_fn: Callable[[], gym.Env]) -> gym.Env:
@@ -116,26 +147,29 @@ class ThreadVectorEnv(TextSyncVectorEnv):
 
     def _create_envs(self) -> list[gym.Env]:
         self._workers = [_Worker(f"{self._name}-{i}") for i in range(len(self.env_fns))]
-        futures = [
-            worker.submit(_make_on_worker, worker, env_fn)
-            for worker, env_fn in zip(self._workers, self.env_fns, strict=True)
-        ]
-        wait(futures)
-        for index, future in enumerate(futures):
-            exc = future.exception()
-            if exc is not None:
+        jobs, _ = _dispatch(
+            [
+                (w, _make_on_worker, (w, fn))
+                for w, fn in zip(self._workers, self.env_fns, strict=True)
+            ],
+            None,
+        )
+        for index, job in enumerate(jobs):
+            if job.error is not None:
                 self._stop_workers()
-                raise self._error("make", index, exc) from exc
-        return [future.result() for future in futures]
+                raise self._error("make", index, job.error) from job.error
+        return [job.result for job in jobs]
 
     def _run(
         self, operation: str, fn: Callable[..., Any], indices: Sequence[int], args: Sequence[tuple]
     ) -> list[Any]:
         workers, envs = self._workers, self.envs
-        futures = [workers[i].submit(fn, envs[i], *a) for i, a in zip(indices, args, strict=True)]
-        _, pending = wait(futures, timeout=self.timeout)
-        if pending:
-            late = [i for i, future in zip(indices, futures, strict=True) if future in pending]
+        jobs, in_time = _dispatch(
+            [(workers[i], fn, (envs[i], *a)) for i, a in zip(indices, args, strict=True)],
+            self.timeout,
+        )
+        if not in_time:
+            late = [i for i, job in zip(indices, jobs, strict=True) if not job.done]
             for index in late:
                 self._abandon(index)
             if operation in ("reset", "step"):
@@ -148,11 +182,10 @@ class ThreadVectorEnv(TextSyncVectorEnv):
                 f"no result within timeout={self.timeout} s{others}; "
                 "reset() replaces the stuck sub-env",
             )
-        for index, future in zip(indices, futures, strict=True):
-            exc = future.exception()
-            if exc is not None:
-                raise self._error(operation, index, exc) from exc
-        return [future.result() for future in futures]
+        for index, job in zip(indices, jobs, strict=True):
+            if job.error is not None:
+                raise self._error(operation, index, job.error) from job.error
+        return [job.result for job in jobs]
 
     def reset(
         self,
@@ -184,13 +217,13 @@ class ThreadVectorEnv(TextSyncVectorEnv):
     def _replace_abandoned(self) -> None:
         for index in sorted(self._abandoned):
             worker = _Worker(f"{self._name}-{index}")
-            future = worker.submit(_make_on_worker, worker, self.env_fns[index])
-            exc = future.exception()  # waits; making a sub-env has no timeout
-            if exc is not None:
+            # Making a sub-env has no timeout.
+            (job,), _ = _dispatch([(worker, _make_on_worker, (worker, self.env_fns[index]))], None)
+            if job.error is not None:
                 worker.stop()
-                raise self._error("make", index, exc) from exc
+                raise self._error("make", index, job.error) from job.error
             self._workers[index] = worker
-            self.envs[index] = future.result()
+            self.envs[index] = job.result
             self._abandoned.discard(index)
 
     def _stop_workers(self, join: bool = True) -> None:
@@ -201,6 +234,3 @@ class ThreadVectorEnv(TextSyncVectorEnv):
                 if index not in self._abandoned:
                     worker.thread.join()
         self._workers = []
-
-    def _error(self, operation: str, index: int, exc: BaseException) -> SubEnvError:
-        return super()._error(operation, index, exc)
