@@ -68,9 +68,10 @@ class Hangman(TextEnv[str]):
     max_turns)`` is re-drawn at every reset from (3, 10), (5, 15) and (7, 20).
 
     ## Rewards
-    * a correct letter pays ``0.5 * copies revealed / word_length``;
-    * a win (guessing the word, or revealing the last letter) adds
-      ``0.5 * hidden letters before the guess / word_length + 0.5``, so a won episode totals 1.0;
+    * a correct letter pays ``0.5 * copies revealed / word_length``, plus 0.5 if it reveals the
+      last hidden letter (a win);
+    * the right whole word pays ``0.5 * letters still hidden / word_length + 0.5`` (a win);
+    * so a won episode totals 1.0;
     * 0.0 for a wrong letter, a wrong word and an invalid guess;
     * -0.1 for a format error (no letters in a ``\boxed{}``).
 
