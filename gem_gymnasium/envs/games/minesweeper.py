@@ -47,10 +47,14 @@ def place_mines(
 def count_adjacent(mines: Sequence[Sequence[bool]]) -> list[list[int]]:
     """For every cell, how many of its neighbours hold a mine."""
     rows, cols = len(mines), len(mines[0])
-    return [
-        [sum(mines[nr][nc] for nr, nc in neighbours(r, c, rows, cols)) for c in range(cols)]
-        for r in range(rows)
-    ]
+    counts = [[0] * cols for _ in range(rows)]
+    # Spread from the few mines rather than scan eight neighbours of every cell.
+    for r in range(rows):
+        for c in range(cols):
+            if mines[r][c]:
+                for nr, nc in neighbours(r, c, rows, cols):
+                    counts[nr][nc] += 1
+    return counts
 
 
 def flood_reveal(
