@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gem_gymnasium.commands.list_envs",
     "gem_gymnasium.commands.play",
     "gem_gymnasium.commands.check",
+    "gem_gymnasium.trainers.cli",
 )
 
 

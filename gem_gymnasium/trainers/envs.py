@@ -19,9 +19,11 @@ def make_env(env_id: str, wrappers: str = "", tokenizer: Any = None) -> gym.Env:
     """One env (GEM ids accepted) with the wrapper stack ``wrappers`` applied."""
     env = make(resolve_id(env_id))
     if wrappers:
-        from gem_gymnasium.wrappers import apply_wrappers
+        from gem_gymnasium.wrappers import WRAPPERS, apply_wrappers, parse_spec
 
-        env = apply_wrappers(env, wrappers, tokenizer=tokenizer)
+        # Only the wrappers that render chat take a tokenizer; others reject stray options.
+        takes = any("tokenizer" in WRAPPERS[name].options for name in parse_spec(wrappers))
+        env = apply_wrappers(env, wrappers, **({"tokenizer": tokenizer} if takes else {}))
     return env
 
 

@@ -61,7 +61,9 @@ class EnginePolicy:
         prompts = [self.tokenizer(self.prompt_fn(o)).input_ids for o in observations]
         fits = [len(p) < self.max_model_len for p in prompts]
         generated = iter(
-            self.engine.generate([p for p, f in zip(prompts, fits) if f], self.sampling)
+            self.engine.generate(
+                [p for p, f in zip(prompts, fits, strict=False) if f], self.sampling
+            )
         )
         actions = []
         for fit in fits:
@@ -185,7 +187,7 @@ def evaluate_env(
             if not active:
                 break
             actions = policy([observations[s] for s in active])
-            for s, act in zip(active, actions):
+            for s, act in zip(active, actions, strict=False):
                 obs, reward, terminated, truncated, info = envs[s].step(act.action)
                 record = slots[s]
                 record["turns"].append(

@@ -90,13 +90,13 @@ def pack(
     prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]], pad_id: int
 ) -> Packed:
     """Pack samples right-padded to the longest one."""
-    lengths = [len(p) + len(r) for p, r in zip(prompts, responses)]
+    lengths = [len(p) + len(r) for p, r in zip(prompts, responses, strict=False)]
     width = max(lengths)
     input_ids = torch.full((len(lengths), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(lengths), width), dtype=torch.long)
     response_mask = torch.zeros((len(lengths), width - 1), dtype=torch.float32)
     state_index = torch.zeros(len(lengths), dtype=torch.long)
-    for i, (prompt, response) in enumerate(zip(prompts, responses)):
+    for i, (prompt, response) in enumerate(zip(prompts, responses, strict=False)):
         input_ids[i, : lengths[i]] = torch.tensor([*prompt, *response], dtype=torch.long)
         attention_mask[i, : lengths[i]] = 1
         response_mask[i, len(prompt) - 1 : lengths[i] - 1] = 1.0

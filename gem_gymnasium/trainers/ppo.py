@@ -21,6 +21,7 @@ import math
 import os
 import random
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,10 +166,12 @@ def collect_episodes(
         prompts = [tokenizer(prompt_fn(o)).input_ids for o in observations]
         fits = [len(p) < max_model_len for p in prompts]
         start = time.perf_counter()
-        generated = iter(engine.generate([p for p, f in zip(prompts, fits) if f], sampling))
+        generated = iter(
+            engine.generate([p for p, f in zip(prompts, fits, strict=False) if f], sampling)
+        )
         stats["gen_time"] += time.perf_counter() - start
         turns, actions = [], []
-        for prompt, fit in zip(prompts, fits):
+        for prompt, fit in zip(prompts, fits, strict=False):
             gen = next(generated) if fit else None
             if gen is None or gen.truncated:
                 ids = gen.response_ids if gen is not None else []
@@ -301,7 +304,8 @@ def train(cfg: Config) -> dict[str, Any]:
     """Run PPO as configured; returns the run folder, last metrics and last checkpoint."""
     # --- setup (plumbing) ----------------------------------------------------------------------
     ctx = init_distributed()
-    logging.basicConfig(level=logging.DEBUG if cfg.debug else logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    log.setLevel(logging.DEBUG if cfg.debug else logging.INFO)  # ours only, not every library's
     if cfg.rnd_seed:
         drawn = int.from_bytes(os.urandom(3), "little") if ctx.is_main else 0
         cfg = dataclasses.replace(cfg, seed=int(ctx.all_reduce_sum(np.array([drawn]))[0]))
@@ -430,19 +434,13 @@ def train(cfg: Config) -> dict[str, Any]:
         update_start = time.perf_counter()
         b_prompts = [t.prompt_ids for t in b_turns]
         b_responses = [t.response_ids for t in b_turns]
-        lengths = [len(p) + len(r) for p, r in zip(b_prompts, b_responses)]
+        lengths = [len(p) + len(r) for p, r in zip(b_prompts, b_responses, strict=False)]
         # Log-probs of the policy at the start of the update: the PPO ratio's denominator.
         b_old_logprobs = _forward_logprobs(agent, b_turns, tokenizer, cfg, ctx)
         b_ref_logprobs = None
         if reference is not None:
             b_ref_logprobs = _forward_logprobs(reference, b_turns, tokenizer, cfg, ctx)
-        sums: dict[str, float] = {}
-        counts: dict[str, int] = {}
-
-        def record(key: str, value: float) -> None:
-            sums[key] = sums.get(key, 0.0) + float(value)
-            counts[key] = counts.get(key, 0) + 1
-
+        update_stats: dict[str, list[float]] = defaultdict(list)
         for _epoch in range(cfg.num_ppo_epochs):
             order = np.random.permutation(rollout_per_rank)
             for start in range(0, rollout_per_rank, step_per_rank):
@@ -484,16 +482,18 @@ def train(cfg: Config) -> dict[str, Any]:
                         )
                         v_loss = 0.5 * ((v_pred - v_target) ** 2)
                         loss = loss + cfg.vf_coef * v_loss.sum() / len(step_inds)
-                        record("value_loss", v_loss.mean())
+                        update_stats["value_loss"].append(float(v_loss.mean()))
                     (loss * weight).backward()
                     if weight:
                         for key, value in stats.items():
-                            record(key, value)
-                        record("entropy", (entropy * mask).sum() / mask.sum().clamp(min=1))
+                            update_stats[key].append(float(value))
+                        update_stats["entropy"].append(
+                            float((entropy * mask).sum() / mask.sum().clamp(min=1))
+                        )
                 grad_norm = torch.nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_norm)
                 if hasattr(grad_norm, "full_tensor"):
                     grad_norm = grad_norm.full_tensor()
-                record("grad_norm", grad_norm)
+                update_stats["grad_norm"].append(float(grad_norm))
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
@@ -518,7 +518,7 @@ def train(cfg: Config) -> dict[str, Any]:
             "charts/generate_tokens_per_second": rollout_stats["gen_tokens"]
             / max(rollout_stats["gen_time"], 1e-9),
             "charts/SPS": rollout_per_rank / iteration_time,
-            **{f"losses/{k}": sums[k] / counts[k] for k in sums},
+            **{f"losses/{k}": np.mean(v) for k, v in update_stats.items()},
         }
         if b_values is not None:
             variance = np.var(b_returns)
@@ -527,7 +527,7 @@ def train(cfg: Config) -> dict[str, Any]:
             )
         keys = sorted(local)
         reduced = ctx.all_reduce_sum(np.array([local[k] for k in keys], dtype=np.float64))
-        metrics = {k: v / ctx.world_size for k, v in zip(keys, reduced)}
+        metrics = {k: v / ctx.world_size for k, v in zip(keys, reduced, strict=False)}
         for key in ("charts/SPS", "charts/generate_tokens_per_second", "charts/num_episodes"):
             metrics[key] *= ctx.world_size  # rates and counts add up over ranks
         metrics["charts/learning_rate"] = scheduler.get_last_lr()[0]

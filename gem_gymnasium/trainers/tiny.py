@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ def warm_start(
 
     rng = random.Random(seed)
     encoded = [
-        (tokenizer(p).input_ids, tokenizer(a).input_ids + [tokenizer.eos_token_id])
+        (tokenizer(p).input_ids, [*tokenizer(a).input_ids, tokenizer.eos_token_id])
         for p, a in examples
     ]
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
@@ -168,7 +169,7 @@ def warm_start(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     model.eval()
     return losses
 
@@ -241,5 +242,8 @@ def default_model(
             template=template,
             apply_chat_template=apply_chat_template,
         )
-        os.replace(tmp, path) if not path.exists() else None
+        if path.exists():  # another process finished first
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
     return path

@@ -7,11 +7,14 @@ of different scripts overlay.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
 __all__ = ["Tracker", "plot_learning_curve", "read_metrics"]
+
+log = logging.getLogger("gem_gymnasium.trainers")
 
 
 class Tracker:
@@ -20,7 +23,7 @@ class Tracker:
     Args:
         run_dir: The run's folder (``metrics.jsonl`` and ``tb/`` go there).
         config: The run's configuration (stored with TensorBoard text and W&B).
-        use_wb: Also log to Weights & Biases (``wandb`` must be installed).
+        use_wb: Also log to Weights & Biases (skipped with a warning if it cannot start).
         wb_project: W&B project name.
         wb_run_name: W&B run name.
         enabled: ``False`` on non-main ranks: every method does nothing.
@@ -47,13 +50,7 @@ class Tracker:
         table = "\n".join(f"|{k}|{v}|" for k, v in config.items())
         self._tb.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
         if use_wb:
-            try:
-                import wandb
-            except ImportError as err:
-                raise ImportError("--use-wb needs wandb: pip install wandb") from err
-            self._wb = wandb.init(
-                project=wb_project, name=wb_run_name or None, config=config, dir=str(run_dir)
-            )
+            self._wb = _init_wandb(wb_project, wb_run_name, config, run_dir)
 
     def log(self, metrics: dict[str, float], step: int) -> None:
         if not self.enabled:
@@ -76,6 +73,21 @@ class Tracker:
             self._wb = None
 
 
+def _init_wandb(project: str, name: str, config: dict[str, Any], run_dir: Path) -> Any:
+    """A W&B run, or ``None`` with a warning when wandb is missing or cannot start (no login, no
+    network): the run goes on with JSONL and TensorBoard."""
+    try:
+        import wandb
+    except ImportError:
+        log.warning("--use-wb: wandb is not installed (pip install wandb); logging locally only")
+        return None
+    try:
+        return wandb.init(project=project, name=name or None, config=config, dir=str(run_dir))
+    except Exception as err:  # wandb raises many types (auth, network, usage)
+        log.warning("--use-wb: W&B did not start (%s); logging locally only", err)
+        return None
+
+
 def read_metrics(path: Path) -> list[dict[str, float]]:
     """The rows of a ``metrics.jsonl`` file."""
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
@@ -94,10 +106,10 @@ def plot_learning_curve(
 
     rows = read_metrics(metrics_path)
     fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5), squeeze=False)
-    for ax, key in zip(axes[0], keys):
+    for ax, key in zip(axes[0], keys, strict=False):
         points = [(r["iteration"], r[key]) for r in rows if key in r]
         if points:
-            ax.plot(*zip(*points), marker="o", markersize=3)
+            ax.plot(*zip(*points, strict=False), marker="o", markersize=3)
         ax.set_title(key)
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)

@@ -61,7 +61,7 @@ class HFEngine:
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start : start + self.batch_size]
                 for i, gen in zip(
-                    chunk, self._generate_batch([prompts[i] for i in chunk], sampling)
+                    chunk, self._generate_batch([prompts[i] for i in chunk], sampling), strict=False
                 ):
                     results[i] = gen
         finally:

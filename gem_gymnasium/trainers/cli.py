@@ -1,0 +1,227 @@
+"""``gem-gym train`` and ``gem-gym eval``.
+
+Every option is accepted as ``--foo_bar`` and ``--foo-bar`` (GEM's OAT recipe mixes both), and
+``--norm_adv`` means ``--norm_return``. Nothing heavy is imported here: torch loads when a
+command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from gem_gymnasium.trainers.config import Config, config_fields
+
+__all__ = ["add_parser", "config_from_args", "run_eval", "run_train"]
+
+#: Extra spellings GEM's recipes use for a field.
+ALIASES: dict[str, tuple[str, ...]] = {"norm_return": ("norm_adv",)}
+
+
+def _spellings(*names: str) -> list[str]:
+    flags: list[str] = []
+    for name in names:
+        for flag in (f"--{name}", f"--{name.replace('_', '-')}"):
+            if flag not in flags:
+                flags.append(flag)
+    return flags
+
+
+def _add(parser: argparse.ArgumentParser, name: str, *aliases: str, **kwargs: Any) -> None:
+    parser.add_argument(*_spellings(name, *aliases), dest=name, **kwargs)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` and ``eval``."""
+    train = subparsers.add_parser(
+        "train",
+        help="train an LLM agent with PPO on an environment",
+        description="PPO for multi-turn LLM agents (GEM's OAT recipe; same flags).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    for f in config_fields():
+        help_text = f.metadata.get("help", "")
+        if f.type in ("bool", bool):
+            _add(
+                train,
+                f.name,
+                *ALIASES.get(f.name, ()),
+                action=argparse.BooleanOptionalAction,
+                default=f.default,
+                help=help_text,
+            )
+        else:
+            kind = {"int": int, "float": float, "str": str}[str(f.type)]
+            _add(
+                train,
+                f.name,
+                *ALIASES.get(f.name, ()),
+                type=kind,
+                default=f.default,
+                help=help_text,
+            )
+    train.set_defaults(func=run_train)
+
+    ev = subparsers.add_parser(
+        "eval",
+        help="evaluate a model on environments and print a results table",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    ev.add_argument("env_ids_positional", nargs="*", metavar="ENV_ID", help="environment ids")
+    _add(ev, "env_ids", "env_id", default="", help="comma-separated environment ids")
+    _add(ev, "model", "pretrain", default="", help="hub id or local path (empty: tiny model)")
+    _add(ev, "episodes", "eval_n", type=int, default=32, help="episodes per environment")
+    _add(ev, "engine", default="auto", help="hf, vllm or auto (ignored with --api-base)")
+    _add(ev, "api_base", default="", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1")
+    _add(ev, "api_key", default=os.environ.get("OPENAI_API_KEY", ""), help="API key")
+    _add(ev, "wrappers", "eval_wrappers", default="concat", help="wrapper stack")
+    _add(ev, "prompt_template", default="qwen3_game", help="prompt template")
+    _add(ev, "apply_chat_template", action=argparse.BooleanOptionalAction, default=False)
+    _add(ev, "temperature", "eval_temperature", type=float, default=0.6, help="temperature")
+    _add(ev, "top_p", "eval_top_p", type=float, default=0.95, help="nucleus sampling")
+    _add(ev, "max_new_tokens", "eval_generate_max_length", type=int, default=4096)
+    _add(ev, "max_model_len", type=int, default=12800, help="longer prompts are invalid turns")
+    _add(ev, "num_envs", type=int, default=8, help="episodes played at once")
+    _add(ev, "seed", type=int, default=0, help="episode k uses seed + k")
+    _add(ev, "output", default="", help="trajectories JSONL (default: eval_trajectories.jsonl)")
+    _add(ev, "vllm_gpu_ratio", type=float, default=0.9, help="GPU memory fraction for vLLM")
+    ev.set_defaults(func=run_eval)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The :class:`Config` of parsed ``train`` arguments."""
+    return Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)})
+
+
+def _visible_gpus() -> int:
+    try:
+        import torch
+    except ImportError:
+        return 0
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    under_torchrun = "WORLD_SIZE" in os.environ
+    if cfg.gpus > 1 and not under_torchrun:
+        available = _visible_gpus()
+        if available >= 2:
+            nproc = min(cfg.gpus, available)
+            command = [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--standalone",
+                f"--nproc_per_node={nproc}",
+                "-m",
+                "gem_gymnasium.cli",
+                *sys.argv[1:],
+            ]
+            return subprocess.call(command)
+        logging.getLogger(__name__).warning(
+            "--gpus %d: %d CUDA device(s) visible; training in one process", cfg.gpus, available
+        )
+    from gem_gymnasium.trainers.ppo import train
+
+    result = train(cfg)
+    if result.get("checkpoint") is not None and int(os.environ.get("RANK", "0")) == 0:
+        print(f"checkpoint: {result['checkpoint']}")
+        print(f"learning curve: {result['curve']}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from gem_gymnasium.registration import resolve_id
+    from gem_gymnasium.trainers.engines import SamplingParams
+    from gem_gymnasium.trainers.envs import make_prompt_fn
+    from gem_gymnasium.trainers.evaluation import (
+        ApiPolicy,
+        EnginePolicy,
+        evaluate_env,
+        format_results,
+        write_trajectories,
+    )
+
+    env_ids = [*args.env_ids_positional, *[e for e in args.env_ids.split(",") if e.strip()]]
+    if not env_ids:
+        env_ids = [Config.env_id]
+    for env_id in env_ids:
+        resolve_id(env_id)  # fail early with the registry's suggestions
+    sampling = SamplingParams(args.max_new_tokens, args.temperature, args.top_p)
+    tokenizer = engine = None
+    if args.api_base:
+        prompt_fn = make_prompt_fn(args.prompt_template)
+        policy = ApiPolicy(
+            args.api_base, args.model, prompt_fn, sampling, api_key=args.api_key or None
+        )
+    else:
+        import torch
+        from transformers import AutoTokenizer
+
+        from gem_gymnasium.trainers.engines import make_engine
+        from gem_gymnasium.trainers.modeling import load_lm
+
+        model = args.model
+        if not model:
+            from gem_gymnasium.trainers.tiny import default_model
+
+            model = str(
+                default_model(
+                    env_ids[0],
+                    wrappers=args.wrappers,
+                    template=args.prompt_template,
+                    apply_chat_template=args.apply_chat_template,
+                )
+            )
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+        tokenizer = AutoTokenizer.from_pretrained(model)
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        cfg = Config(
+            pretrain=model,
+            max_model_len=args.max_model_len,
+            generate_batch_size=max(args.num_envs, 1),
+            vllm_gpu_ratio=args.vllm_gpu_ratio,
+            seed=args.seed,
+        )
+        lm = load_lm(model, dtype=dtype, device=device).eval()
+        engine = make_engine(args.engine, lm, tokenizer, cfg)
+        prompt_fn = make_prompt_fn(args.prompt_template, tokenizer, args.apply_chat_template)
+        policy = EnginePolicy(
+            engine, tokenizer, prompt_fn, sampling, max_model_len=args.max_model_len
+        )
+
+    results = []
+    console = Console()
+    with Progress(console=console) as progress:
+        for env_id in env_ids:
+            task = progress.add_task(env_id, total=args.episodes)
+            results.append(
+                evaluate_env(
+                    policy,
+                    env_id,
+                    args.episodes,
+                    wrappers=args.wrappers,
+                    tokenizer=tokenizer,
+                    num_envs=args.num_envs,
+                    seed=args.seed,
+                    on_episode=lambda task=task: progress.advance(task),
+                )
+            )
+    if engine is not None:
+        engine.close()
+    console.print(format_results(results))
+    path = write_trajectories(results, Path(args.output or "eval_trajectories.jsonl"))
+    console.print(f"trajectories: {path}")
+    return 0
