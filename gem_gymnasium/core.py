@@ -31,18 +31,19 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 import gymnasium as gym
+import numpy as np
 from gymnasium.error import ResetNeeded
 from gymnasium.utils import seeding
 
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
-__all__ = ["EnvState", "Outcome", "TextEnv"]
+__all__ = ["EnvState", "Outcome", "TextEnv", "randint"]
 
 MoveT = TypeVar("MoveT")
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What one parsed move did.
 
@@ -50,7 +51,7 @@ class Outcome:
         feedback: One or two sentences for the agent ("Too low.", "That cell is taken.").
         reward: Reward for this move (shaped games pay partial rewards here).
         valid: ``False`` for a well-formed but illegal move (the turn is still used).
-        won: The move finished the game successfully.
+        won: The move finished the game successfully (``bool``).
         lost: The move finished the game unsuccessfully (a mine, no legal move left).
         reason: Why the episode ended, when it did (defaults to "won" / "lost").
     """
@@ -61,6 +62,15 @@ class Outcome:
     won: bool = False
     lost: bool = False
     reason: str | None = None
+
+
+def randint(rng: np.random.Generator, low: int, high: int) -> int:
+    """A uniform integer in ``[low, high]`` from ``rng``.
+
+    Several times cheaper than ``rng.integers`` (whose argument handling dominates small draws);
+    the float draw's bias, at most ``(high - low + 1) / 2**53``, is far below anything measurable.
+    """
+    return low + int(rng.random() * (high - low + 1))
 
 
 @dataclass(frozen=True)
@@ -171,9 +181,9 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         """A well-formed random action for the current state (it parses; legal where cheap)."""
         raise NotImplementedError
 
-    def extract_answer(self, action: str) -> str | None:
-        r"""The part of the action that counts: the last ``\boxed{}`` unless a task says otherwise."""
-        return last_boxed(action)
+    #: The part of the action that counts (``action -> str | None``): the last ``\boxed{}``
+    #: by default; tasks that answer in ``<answer>`` tags override it with a method.
+    extract_answer = staticmethod(last_boxed)
 
     # --- the Gymnasium API -------------------------------------------------------------------------
 
@@ -185,12 +195,15 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         self.turn = 0
         self.done = False
         self._new_episode(options)
-        observation = self._compose(self.rules(), self.describe_state(), self.action_prompt())
-        return observation, self._info(valid_action=True, format_error=False)
+        parts = (self.rules(), self.describe_state(), self.action_prompt())
+        info = {"turn": 0, "max_turns": self.max_turns, "valid_action": True, "format_error": False}
+        return "\n\n".join([part for part in parts if part]), info
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Play one turn; see the module docstring for rewards and termination."""
-        self.check_action(action)
+        # This is the hot path of every rollout: keep it free of avoidable calls.
+        if not isinstance(action, str):
+            self.check_action(action)
         if self.done:
             raise ResetNeeded(
                 f"{type(self).__name__}: the episode has ended; call reset() before step()"
@@ -198,38 +211,46 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         self.turn += 1
         answer = self.extract_answer(action)
         move = None if answer is None else self.parse_move(answer)
-        if move is None:
-            outcome = Outcome(
-                feedback=self.format_error_message(),
-                reward=self.format_error_reward,
-                valid=False,
-                lost=self.end_on_format_error,
-                reason="format_error",
-            )
-        else:
-            outcome = self.play(move)
+        outcome = self._format_error_outcome() if move is None else self.play(move)
 
-        reward = float(outcome.reward)
+        reward = outcome.reward
         terminated = outcome.won or outcome.lost
-        reason = outcome.reason or ("won" if outcome.won else "lost")
-        if not terminated and self.turn >= self.max_turns:
+        if terminated:
+            reason = outcome.reason or ("won" if outcome.won else "lost")
+        elif self.turn >= self.max_turns:
             reward += self.turn_limit_reward()
             terminated, reason = True, "turn_limit"
         self.done = terminated
 
         if terminated:
-            ending = "You won!" if outcome.won else f"Game over ({reason.replace('_', ' ')})."
-            observation = self._compose(outcome.feedback, self.describe_state(), ending)
+            tail = "You won!" if outcome.won else f"Game over ({reason.replace('_', ' ')})."
         else:
-            observation = self._compose(
-                outcome.feedback, self.describe_state(), self.action_prompt()
-            )
-        info = self._info(valid_action=outcome.valid, format_error=move is None)
+            tail = self.action_prompt()
+        state = self.describe_state()
+        if state:
+            observation = f"{outcome.feedback}\n\n{state}\n\n{tail}"
+        else:
+            observation = f"{outcome.feedback}\n\n{tail}"
+        info = {
+            "turn": self.turn,
+            "max_turns": self.max_turns,
+            "valid_action": outcome.valid,
+            "format_error": move is None,
+        }
         if terminated:
             info["success"] = bool(outcome.won)
             info["reason"] = reason
         # The turn limit is a rule of the game, so it terminates; truncation comes from wrappers.
-        return observation, reward, terminated, False, info
+        return observation, float(reward), terminated, False, info
+
+    def _format_error_outcome(self) -> Outcome:
+        return Outcome(
+            feedback=self.format_error_message(),
+            reward=self.format_error_reward,
+            valid=False,
+            lost=self.end_on_format_error,
+            reason="format_error",
+        )
 
     def render(self) -> str | None:
         """``"ansi"``: the state text; ``"human"``: print it; ``None``: nothing."""
@@ -265,18 +286,6 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             "Format error: no valid answer found. Put your move inside \\boxed{...} "
             "as described in the rules."
         )
-
-    def _info(self, *, valid_action: bool, format_error: bool) -> dict[str, Any]:
-        return {
-            "turn": self.turn,
-            "max_turns": self.max_turns,
-            "valid_action": valid_action,
-            "format_error": format_error,
-        }
-
-    @staticmethod
-    def _compose(*parts: str) -> str:
-        return "\n\n".join(part.strip("\n") for part in parts if part)
 
     def _never_reset(self) -> bool:
         return self._np_random is None

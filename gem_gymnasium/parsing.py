@@ -17,29 +17,55 @@ import re
 
 __all__ = ["last_boxed", "last_code_block", "last_tagged", "parse_int", "parse_ints"]
 
-_BOXED_OR_BRACE = re.compile(r"\\boxed\s*\{|[{}]")
-_INT = re.compile(r"[+-]?\d+")
+_BOXED = "\\boxed{"
+_BOXED_OR_BRACE = re.compile(r"\\boxed\{|[{}]")
+_BRACE = re.compile(r"[{}]")
 _CODE_BLOCK = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
 
 def last_boxed(text: str) -> str | None:
     r"""Content of the last complete ``\boxed{...}`` in ``text``, or ``None``.
 
-    Braces nest, so ``\boxed{\frac{1}{2}}`` gives ``\frac{1}{2}``. "Last" means the box that closes
-    last; an unclosed ``\boxed{`` is ignored, so ``\boxed{3} \boxed{`` still gives ``3``.
+    Braces nest, so ``\boxed{\frac{1}{2}}`` gives ``\frac{1}{2}``. "Last" means the complete box
+    that opens last: an unclosed ``\boxed{`` is ignored (``\boxed{3} \boxed{`` gives ``3``) and
+    nested boxes give the inner one (``\boxed{\boxed{5}}`` gives ``5``).
     """
+    start = text.rfind(_BOXED)
+    if start < 0:
+        return None
+    start += len(_BOXED)
+    end = text.find("}", start)
+    if end >= 0 and text.find("{", start, end) < 0:  # the common case: no braces inside
+        return text[start:end].strip()
+    end = _closing_brace(text, start)
+    if end >= 0:
+        return text[start:end].strip()
+    return _last_complete_box(text)  # the last box is unclosed: one linear pass over all
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """Index of the brace closing the one opened just before ``start``, or -1."""
+    depth = 1
+    for match in _BRACE.finditer(text, start):
+        depth += 1 if match.group() == "{" else -1
+        if depth == 0:
+            return match.start()
+    return -1
+
+
+def _last_complete_box(text: str) -> str | None:
     open_stack: list[int] = []  # content start for a box, -1 for a plain brace
-    last: tuple[int, int] | None = None
+    last = (-1, -1)
     for match in _BOXED_OR_BRACE.finditer(text):
         token = match.group()
         if token == "}":
             if open_stack:
                 start = open_stack.pop()
-                if start >= 0:
+                if start > last[0]:
                     last = (start, match.start())
         else:
             open_stack.append(match.end() if token != "{" else -1)
-    return None if last is None else text[last[0] : last[1]].strip()
+    return None if last[0] < 0 else text[last[0] : last[1]].strip()
 
 
 def last_tagged(text: str, tag: str) -> str | None:
@@ -65,13 +91,15 @@ def last_code_block(
 def parse_int(text: str) -> int | None:
     """The integer ``text`` holds (surrounding spaces allowed), else ``None``.
 
-    Only plain decimal integers of at most 18 digits parse, so ``"1e999"`` or a 10 000-digit
-    number cannot slow anything down.
+    Anything ``int()`` reads as a decimal integer parses; strings longer than 24 characters never
+    do, so a 10 000-digit number cannot slow anything down.
     """
-    text = text.strip()
-    if _INT.fullmatch(text) and len(text.lstrip("+-")) <= 18:
+    if len(text) > 24:
+        return None
+    try:
         return int(text)
-    return None
+    except ValueError:
+        return None
 
 
 def parse_ints(text: str, sep: str | None = None) -> list[int] | None:

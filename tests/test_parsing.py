@@ -16,9 +16,10 @@ from gem_gymnasium.parsing import last_boxed, last_code_block, last_tagged, pars
         (r"first \boxed{1} then \boxed{ 2 }", "2"),
         (r"\boxed{\frac{1}{2}}", r"\frac{1}{2}"),
         (r"\boxed{3} and a broken \boxed{4", "3"),
-        (r"\boxed{\boxed{5}}", r"\boxed{5}"),
+        (r"\boxed{\boxed{5}}", "5"),
+        (r"\boxed{1} \boxed{\frac{1}{2}} \boxed{", r"\frac{1}{2}"),
         (r"} } \boxed{0}", "0"),
-        (r"\boxed {up}", "up"),
+        (r"\boxed{up} \boxed {down}", "up"),
         ("no box at all", None),
         (r"\boxed{", None),
         ("", None),
@@ -76,3 +77,15 @@ def test_parse_ints() -> None:
     assert parse_ints("3 1 4") == [3, 1, 4]
     assert parse_ints("3,1, 4") == [3, 1, 4]
     assert parse_ints("3 x") is None and parse_ints("") is None
+
+
+_box_pieces = st.lists(
+    st.sampled_from(["\\boxed{", "}", "{", "a", "1", " ", "\\frac", "\\"]), max_size=30
+).map("".join)
+
+
+@given(st.one_of(_box_pieces, st.text(max_size=60)))
+def test_fast_path_agrees_with_the_full_scan(text: str) -> None:
+    from gem_gymnasium.parsing import _last_complete_box
+
+    assert last_boxed(text) == _last_complete_box(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="MODULE",
-        help="import MODULE first (e.g. one that registers your own envs); repeatable",
+        help="import MODULE first, e.g. one that registers your own envs (repeatable)",
     )
     parser.add_argument("--checks", help="comma-separated subset of checks to run")
     parser.add_argument("--verbose", "-v", action="store_true", help="print each failure in full")
@@ -30,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     import gem_gymnasium
     from gem_gymnasium.testing import CHECKS, run_checks
 
+    if args.imports and "" not in sys.path:
+        sys.path.insert(0, "")  # like `python -m`: user modules import from the current folder
     for module in args.imports:
         importlib.import_module(module)
     env_ids = args.env_ids or list(gem_gymnasium.catalogue())

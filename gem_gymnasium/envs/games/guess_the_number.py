@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from gem_gymnasium.core import Outcome, TextEnv
+from gem_gymnasium.core import Outcome, TextEnv, randint
 from gem_gymnasium.parsing import parse_int
 
 
@@ -77,17 +77,23 @@ class GuessTheNumber(TextEnv[int]):
         self.max_number = max_number
         self.randomize = randomize
         self.secret = min_number
-        self.guesses: list[tuple[int, str]] = []  # (guess, "too low" | "too high" | "correct")
+        self.guessed: set[int] = set()
+        self.history = ""  # "5 (too low), 12 (too high)"
+        self.low, self.high = min_number, max_number  # where the secret can still be
+        self.last_guess: int | None = None
         self.last_valid_turn = 0
 
     def _new_episode(self, options: dict[str, Any] | None) -> None:
         rng = self.np_random
         if self.randomize:
-            self.min_number = int(rng.integers(1, 11))
-            self.max_number = int(rng.integers(self.min_number + 5, self.min_number + 51))
+            self.min_number = randint(rng, 1, 10)
+            self.max_number = randint(rng, self.min_number + 5, self.min_number + 50)
             self.max_turns = math.ceil(math.sqrt(self.max_number - self.min_number)) + 1
-        self.secret = int(rng.integers(self.min_number, self.max_number + 1))
-        self.guesses = []
+        self.secret = randint(rng, self.min_number, self.max_number)
+        self.guessed = set()
+        self.history = ""
+        self.low, self.high = self.min_number, self.max_number
+        self.last_guess = None
         self.last_valid_turn = 0
 
     def rules(self) -> str:
@@ -98,22 +104,20 @@ class GuessTheNumber(TextEnv[int]):
         )
 
     def describe_state(self) -> str:
-        if not self.guesses:
+        if not self.history:
             return ""
-        history = ", ".join(f"{g} ({hint})" for g, hint in self.guesses)
         if self.done:
-            return f"Guesses: {history}."
-        low, high = self._possible_range()
+            return f"Guesses: {self.history}."
         return (
-            f"Guesses so far: {history}.\n"
-            f"The secret is between {low} and {high}. Guesses left: {self.max_turns - self.turn}."
+            f"Guesses so far: {self.history}.\n"
+            f"The secret is between {self.low} and {self.high}. "
+            f"Guesses left: {self.max_turns - self.turn}."
         )
 
     def action_prompt(self) -> str:
         return r"Enter your guess as \boxed{N}, for example \boxed{7}."
 
-    def parse_move(self, content: str) -> int | None:
-        return parse_int(content)
+    parse_move = staticmethod(parse_int)
 
     def play(self, guess: int) -> Outcome:
         if not self.min_number <= guess <= self.max_number:
@@ -121,35 +125,31 @@ class GuessTheNumber(TextEnv[int]):
                 f"Invalid guess: {guess} is outside {self.min_number}..{self.max_number}.",
                 valid=False,
             )
-        if any(guess == g for g, _ in self.guesses):
+        if guess in self.guessed:
             return Outcome(f"Invalid guess: you already guessed {guess}.", valid=False)
-        self.last_valid_turn = self.turn
+        self.guessed.add(guess)
+        self.last_guess, self.last_valid_turn = guess, self.turn
         if guess == self.secret:
-            self.guesses.append((guess, "correct"))
+            self._record(guess, "correct")
             return Outcome(f"Correct! The secret was {guess}.", reward=1.0, won=True)
-        hint = "too low" if guess < self.secret else "too high"
-        self.guesses.append((guess, hint))
-        return Outcome(
-            f"Your guess {guess} is {hint}: the secret is {'higher' if hint == 'too low' else 'lower'}."
-        )
+        if guess < self.secret:
+            self.low = max(self.low, guess + 1)
+            self._record(guess, "too low")
+            return Outcome(f"Your guess {guess} is too low: the secret is higher.")
+        self.high = min(self.high, guess - 1)
+        self._record(guess, "too high")
+        return Outcome(f"Your guess {guess} is too high: the secret is lower.")
+
+    def _record(self, guess: int, hint: str) -> None:
+        entry = f"{guess} ({hint})"
+        self.history = f"{self.history}, {entry}" if self.history else entry
 
     def turn_limit_reward(self) -> float:
-        if self.last_valid_turn != self.turn:
+        if self.last_valid_turn != self.turn or self.last_guess is None:
             return 0.0
-        last_guess = self.guesses[-1][0]
-        return 1.0 - abs(last_guess - self.secret) / (self.max_number - self.min_number)
+        return 1.0 - abs(self.last_guess - self.secret) / (self.max_number - self.min_number)
 
     def sample_random_action(self) -> str:
-        guessed = {g for g, _ in self.guesses}
-        choices = [n for n in range(self.min_number, self.max_number + 1) if n not in guessed]
+        choices = [n for n in range(self.min_number, self.max_number + 1) if n not in self.guessed]
         guess = int(self.action_space.np_random.choice(choices)) if choices else self.min_number
         return f"\\boxed{{{guess}}}"
-
-    def _possible_range(self) -> tuple[int, int]:
-        low, high = self.min_number, self.max_number
-        for guess, hint in self.guesses:
-            if hint == "too low":
-                low = max(low, guess + 1)
-            elif hint == "too high":
-                high = min(high, guess - 1)
-        return low, high
