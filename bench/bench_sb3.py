@@ -92,8 +92,8 @@ def main() -> None:
         for seed in args.seeds:
             model, seconds = train(env_id, seed, args.steps)
 
-            def greedy(obs, mask, model=model):
-                if TASKS[env_id][1]:
+            def greedy(obs, mask, model=model, masked=TASKS[env_id][1]):
+                if masked:
                     return int(model.predict(obs, deterministic=True, action_masks=mask)[0])
                 return int(model.predict(obs, deterministic=True)[0])
 
