@@ -65,7 +65,9 @@ def test_last_tagged_and_code_block() -> None:
         ("+3", 3),
         ("1e3", None),
         ("3.0", None),
-        ("9" * 19, None),
+        ("9" * 19, 9999999999999999999),
+        ("9" * 25, None),
+        ("\u0663", 3),  # any Unicode decimal digit, as int() reads it
         ("", None),
     ],
 )
