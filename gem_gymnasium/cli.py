@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "gem_gymnasium.commands.list_envs",
     "gem_gymnasium.commands.play",
+    "gem_gymnasium.commands.play_multiagent",
     "gem_gymnasium.commands.check",
     "gem_gymnasium.trainers.cli",
 )
