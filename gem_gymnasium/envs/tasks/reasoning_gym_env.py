@@ -80,13 +80,13 @@ class _ProceduralItems:
     """A sequence view of a reasoning-gym dataset, built on first access (not at import)."""
 
     def __init__(self, spec: Spec) -> None:
-        self.spec = spec
+        self.dataset_spec = spec
 
     def __len__(self) -> int:
-        return self.spec[1]
+        return self.dataset_spec[1]
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        return generate_item(self.spec, index)
+        return generate_item(self.dataset_spec, index)
 
 
 class ReasoningGymEnv(DatasetEnv):
@@ -163,12 +163,17 @@ class ReasoningGymEnv(DatasetEnv):
         if task == "composite":
             config.setdefault("datasets", [dict(d) for d in DEFAULT_COMPOSITE])
         self.task = task
-        self.spec: Spec = (task, size, int(dataset_seed), json.dumps(config, sort_keys=True))
+        self.dataset_spec: Spec = (
+            task,
+            size,
+            int(dataset_seed),
+            json.dumps(config, sort_keys=True),
+        )
         self.grade_timeout = grade_timeout
         super().__init__(**kwargs)
         self.env_name = f"ReasoningGymEnv({task})"
 
-    static_attributes = DatasetEnv.static_attributes | {"task", "spec", "grade_timeout"}
+    static_attributes = DatasetEnv.static_attributes | {"task", "dataset_spec", "grade_timeout"}
 
     def _load(self, source: Any, *_: Any) -> Records:
         if source is not None:
@@ -179,8 +184,8 @@ class ReasoningGymEnv(DatasetEnv):
                 f"ReasoningGymEnv: unknown task {self.task!r}; reasoning-gym has "
                 f"{len(rg.factory.DATASETS)} tasks, e.g. {sorted(rg.factory.DATASETS)[:5]}"
             )
-        build_dataset(self.spec)  # fail here, not at the first reset, on a bad config
-        return Records(_ProceduralItems(self.spec), False, f"reasoning-gym {self.task}")
+        build_dataset(self.dataset_spec)  # fail here, not at the first reset, on a bad config
+        return Records(_ProceduralItems(self.dataset_spec), False, f"reasoning-gym {self.task}")
 
     def _check_fields(self) -> None:
         self.fields = {"question": "question", "answer": "answer"}
@@ -189,15 +194,15 @@ class ReasoningGymEnv(DatasetEnv):
         method = "scorer"
         try:
             if self.grade_timeout is None:
-                score = score_answer(self.spec, answer, self.item)
+                score = score_answer(self.dataset_spec, answer, self.item)
             else:
                 score = shared_pool().call(
                     score_answer,
-                    self.spec,
+                    self.dataset_spec,
                     answer,
                     self.item,
                     timeout=self.grade_timeout,
-                    setup=(build_dataset, (self.spec,)),
+                    setup=(build_dataset, (self.dataset_spec,)),
                 )
         except GradeTimeout:
             score, method = 0.0, "timeout"
