@@ -18,11 +18,12 @@ import asyncio
 import concurrent.futures
 import contextlib
 import json
+import os
 import re
 import shlex
 import threading
-from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack, suppress
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,14 @@ def _content_text(content: Any) -> str:
     return f"[{kind} content]"
 
 
+@asynccontextmanager
+async def _stdio_quietly(stdio_client: Any, parameters: Any) -> AsyncIterator[Any]:
+    """``stdio_client`` with the server's stderr (its logs) sent to /dev/null."""
+    with open(os.devnull, "w") as devnull:
+        async with stdio_client(parameters, errlog=devnull) as streams:
+            yield streams
+
+
 class _Connection:
     """One server session, opened and closed inside one task on the tool's loop."""
 
@@ -120,8 +129,6 @@ class _Connection:
                 or streamable_http.streamablehttp_client
             )
             return connect(self.spec.url)
-        import os
-
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         parameters = StdioServerParameters(
@@ -129,7 +136,7 @@ class _Connection:
             args=list(self.spec.args),
             env=dict(self.spec.env) if self.spec.env is not None else None,
         )
-        return stdio_client(parameters, errlog=open(os.devnull, "w"))
+        return _stdio_quietly(stdio_client, parameters)
 
 
 class MCPTool(Tool):
@@ -319,7 +326,9 @@ class MCPTool(Tool):
         except Exception as exc:
             return self._error(f"{type(exc).__name__}: {exc}")
         text = "\n".join(_content_text(c) for c in getattr(result, "content", []) or [])
-        structured = getattr(result, "structured_content", getattr(result, "structuredContent", None))
+        structured = getattr(
+            result, "structured_content", getattr(result, "structuredContent", None)
+        )
         if not text and structured is not None:
             text = json.dumps(structured)
         failed = bool(getattr(result, "is_error", getattr(result, "isError", False)))
