@@ -24,7 +24,16 @@ from gem_reference import gem_python, run_in_gem
 
 ITEMS = [
     {"problem": "p", "answer": a}
-    for a in [r"\frac{1}{2}", "6", r"2\sqrt{2}", r"(3, \infty)", r"\{1, 2, 3\}", "x + 3", r"9\pi", "72"]
+    for a in [
+        r"\frac{1}{2}",
+        "6",
+        r"2\sqrt{2}",
+        r"(3, \infty)",
+        r"\{1, 2, 3\}",
+        "x + 3",
+        r"9\pi",
+        "72",
+    ]
 ]
 CORRECT = [r"0.5", "6", r"\sqrt{8}", r"(3,\infty)", r"\{3,2,1\}", "3 + x", r"9 \pi", "72"]
 WRONG = ["0.6", "7", r"\sqrt{7}", r"[3,\infty)", r"\{1,2\}", "x - 3", r"8\pi", "73"]
@@ -118,7 +127,7 @@ def main() -> None:
     for key in ("correct", "wrong", "hostile_ms"):
         a, b = med(mine[key]), med(gem[key])
         print(f"| step ms, {key.replace('_ms', '')} answer | {a:.2f} | {b:.2f} | {b / a:.1f} |")
-    for name, side in (("ours", mine), ("GEM", gem)):
+    for side in (mine, gem):
         side["acc"] = sum(side["correct_rewards"]) / len(side["correct_rewards"])
         side["after_acc"] = sum(side["after"]) / len(side["after"])
     print(f"| reward on the equivalent forms | {mine['acc']:.2f} | {gem['acc']:.2f} | |")
