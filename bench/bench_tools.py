@@ -22,8 +22,6 @@ import statistics
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 SNIPPETS = [
