@@ -482,7 +482,7 @@ def train(cfg: Config) -> dict[str, Any]:
                         )
                         v_loss = 0.5 * ((v_pred - v_target) ** 2)
                         loss = loss + cfg.vf_coef * v_loss.sum() / len(step_inds)
-                        update_stats["value_loss"].append(float(v_loss.mean()))
+                        update_stats["value_loss"].append(v_loss.mean().item())
                     (loss * weight).backward()
                     if weight:
                         for key, value in stats.items():
