@@ -337,9 +337,11 @@ def train(cfg: Config) -> dict[str, Any]:
     if resume_from:
         load_value_head(resume_from, agent)
     if cfg.gradient_checkpointing:
-        agent.lm.gradient_checkpointing_enable(
-            gradient_checkpointing_kwargs={"use_reentrant": False}
-        )
+        # transformers 5 renamed the method (the old name warns); older versions have only that.
+        if hasattr(agent.lm, "activation_checkpointing_enable"):
+            agent.lm.activation_checkpointing_enable({"use_reentrant": False})
+        else:
+            agent.lm.gradient_checkpointing_enable({"use_reentrant": False})
     reference = None
     if cfg.beta > 0:  # the frozen initial policy
         reference = load_lm(cfg.pretrain or model_path, dtype=dtype, device=ctx.device).eval()

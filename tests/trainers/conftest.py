@@ -25,8 +25,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
         ["game:GuessTheNumber-v0-easy"],
         wrappers="concat",
         template="qwen3_game",
-        warm_start_steps=30,
-        episodes=8,
+        warm_start_steps=20,
+        episodes=6,
         hidden_size=32,
         vocab_size=320,
     )

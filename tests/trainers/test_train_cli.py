@@ -1,0 +1,155 @@
+"""``gem-gym train`` accepts GEM's OAT recipe; ``gem-gym eval`` prints its table; FSDP on 2 ranks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gem_gymnasium.cli import build_parser, main
+from gem_gymnasium.trainers.cli import config_from_args
+from gem_gymnasium.trainers.tracking import read_metrics
+
+# GEM's recipe, verbatim except the model.
+RECIPE = """
+--env_id game:GuessTheNumber-v0 --wrappers concat --gamma 0.9 --norm_adv --gpus 8
+--gradient-checkpointing --num_samples 1 --rollout_batch_size 128 --num_envs 2
+--rollout_batch_size_per_device 16 --pi_buffer_maxlen_per_device 16 --pretrain {model}
+--enable_prefix_caching --collocate --vllm_sleep --vllm_gpu_ratio 0.45 --rnd-seed --learning_rate 0.000001
+--lr_scheduler constant --lr_warmup_ratio 0 --num_ppo_epochs 2 --train_batch_size 128
+--train_batch_size_per_device 1 --beta 0 --max_model_len 12800 --generate_max_length 4096 --temperature 1.0
+--top_p 1 --eval_steps -1 --save_steps -1 --eval_temperature 0.6 --eval_top_p 0.95
+--eval_generate_max_length 4096 --max_train 65000 --max_save_num 30 --use-wb
+--wb-run-name oat-qwen3-1.7b-base-game:GuessTheNumber-v0 --wb_project gem --debug
+"""
+
+
+def test_recipe_parses_with_the_same_meaning():
+    args = build_parser().parse_args(["train", *shlex.split(RECIPE.format(model="m"))])
+    cfg = config_from_args(args)
+    assert cfg.env_id == "game:GuessTheNumber-v0" and cfg.wrappers == "concat"
+    assert cfg.gamma == 0.9 and cfg.norm_return and cfg.gpus == 8
+    assert cfg.gradient_checkpointing and cfg.rnd_seed and cfg.use_wb and cfg.debug
+    assert cfg.rollout_batch_size_per_device == 16 and cfg.train_batch_size_per_device == 1
+    assert cfg.learning_rate == 1e-6 and cfg.num_ppo_epochs == 2 and cfg.beta == 0
+    assert cfg.wb_run_name == "oat-qwen3-1.7b-base-game:GuessTheNumber-v0"
+    assert cfg.max_train == 65000 and cfg.vllm_sleep and cfg.enable_prefix_caching
+    # Both spellings, and the negative form of the alias.
+    args = build_parser().parse_args(
+        ["train", "--num-envs", "3", "--no-norm-adv", "--learning-rate", "2e-5"]
+    )
+    cfg = config_from_args(args)
+    assert (cfg.num_envs, cfg.norm_return, cfg.learning_rate) == (3, False, 2e-5)
+
+
+def test_parser_does_not_import_torch():
+    code = "import sys, gem_gymnasium.cli as c; c.build_parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_recipe_runs_end_to_end(tiny_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    # CPU-sized (later flags win): 4 turns per iteration, 2 iterations, short responses.
+    overrides = "--rollout_batch_size_per_device 4 --max_train 8 --generate_max_length 16"
+    argv = [
+        *shlex.split(RECIPE.format(model=tiny_model)),
+        *shlex.split(overrides),
+        *("--output_dir", str(tmp_path), "--run_name", "recipe"),
+    ]
+    assert main(["train", *argv]) == 0
+    run = tmp_path / "recipe"
+    rows = read_metrics(run / "metrics.jsonl")
+    assert [r["iteration"] for r in rows] == [1, 2]
+    assert (run / "learning_curve.png").exists()
+    assert (run / "checkpoints" / "iter_000002" / "config.json").exists()
+    assert json.loads((run / "config.json").read_text())["gamma"] == 0.9
+    assert "checkpoint:" in capsys.readouterr().out
+
+
+def test_eval_prints_table_and_writes_trajectories(tiny_model, tmp_path, capsys):
+    out = tmp_path / "traj.jsonl"
+    code = main(
+        [
+            "eval",
+            "game:GuessTheNumber-v0-easy",
+            "--model",
+            tiny_model,
+            "--episodes",
+            "3",
+            "--num-envs",
+            "2",
+            "--max-new-tokens",
+            "16",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "gem/GuessTheNumber" in printed or "GuessTheNumber" in printed
+    assert "success" in printed and "format errors" in printed
+    episodes = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["episode"] for e in episodes] == [0, 1, 2]
+    for e in episodes:
+        assert e["turns"] and {"observation", "response", "reward"} <= set(e["turns"][0])
+        assert e["return"] == pytest.approx(sum(t["reward"] for t in e["turns"]))
+
+
+def test_fsdp_two_ranks_on_cpu(tiny_model, tmp_path):
+    """torchrun + FSDP2 over gloo: two ranks, sharded rollouts, one checkpoint."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path.cwd())}
+    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(key, None)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "gem_gymnasium.cli",
+        "train",
+        "--pretrain",
+        tiny_model,
+        "--env_id",
+        "game:GuessTheNumber-v0-easy",
+        "--wrappers",
+        "concat",
+        "--num_envs",
+        "2",
+        "--rollout_batch_size",
+        "8",
+        "--train_batch_size",
+        "8",
+        "--train_batch_size_per_device",
+        "2",
+        "--micro_batch_tokens",
+        "400",
+        "--num_iterations",
+        "2",
+        "--save_steps",
+        "1",
+        "--generate_max_length",
+        "12",
+        "--learning_rate",
+        "1e-3",
+        "--output_dir",
+        str(tmp_path),
+        "--run_name",
+        "fsdp",
+    ]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = read_metrics(tmp_path / "fsdp" / "metrics.jsonl")
+    assert [r["iteration"] for r in rows] == [1, 2]
+    assert rows[-1]["charts/global_step"] == 16  # 4 turns per rank and iteration, 2 ranks
+    assert (tmp_path / "fsdp" / "checkpoints" / "iter_000002" / "rng_rank1.pt").exists()
+    from transformers import AutoModelForCausalLM
+
+    AutoModelForCausalLM.from_pretrained(tmp_path / "fsdp" / "checkpoints" / "iter_000002")
