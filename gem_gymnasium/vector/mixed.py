@@ -9,14 +9,17 @@ made with :func:`gymnasium.make` from its own id, keyword arguments and wrappers
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
 from gymnasium.spaces import Space
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from gem_gymnasium.core import TextEnv
 from gem_gymnasium.registration import resolve_id
 from gem_gymnasium.spaces import TextSpace
 from gem_gymnasium.vector.adapters import SkipNoneAction
@@ -48,8 +51,12 @@ class SubEnvSpec:
     def __call__(self) -> gym.Env:
         """Make, wrap and seed the sub-env."""
         # The passive checker only re-checks what the conformance suite checks once per id, and
-        # would add a wrapper layer to every step of every sub-env.
-        env = gym.make(self.env_id, disable_env_checker=True, **self.kwargs)
+        # would add a wrapper layer to every step of every sub-env; so would OrderEnforcing,
+        # which a TextEnv does not need (it raises ResetNeeded itself).
+        spec = gym.spec(self.env_id)
+        if spec.order_enforce and _enforces_order(spec.entry_point):
+            spec = dataclasses.replace(spec, order_enforce=False)
+        env = gym.make(spec, disable_env_checker=True, **self.kwargs)
         env = _apply_wrappers(env, self.wrappers)
         if self.seed is not None:
             env.reset(seed=self.seed)
@@ -138,6 +145,12 @@ def make_vec(
         return gym.vector.AsyncVectorEnv(specs, autoreset_mode=autoreset_mode, **vector_kwargs)
     vector_class = ThreadVectorEnv if vectorization_mode == "thread" else TextSyncVectorEnv
     return vector_class(specs, autoreset_mode=autoreset_mode, env_ids=env_ids, **vector_kwargs)
+
+
+def _enforces_order(entry_point: Any) -> bool:
+    """Whether the env class checks the reset/step order itself (every TextEnv does)."""
+    creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    return isinstance(creator, type) and issubclass(creator, TextEnv)
 
 
 def _expand_ids(ids: str | Sequence[str], num_envs: int | None) -> list[str]:

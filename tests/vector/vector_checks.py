@@ -38,8 +38,36 @@ def available_ids() -> list[str]:
     return ids
 
 
-def id_params() -> list[Any]:
-    return [pytest.param(env_id, id=env_id) for env_id in available_ids()]
+#: Families with more presets than this (reasoning-gym's hundred datasets) are sampled evenly:
+#: they share one class, and building each of them costs a dataset.
+MAX_IDS_PER_FAMILY = 6
+
+
+def family_ids() -> dict[str, list[str]]:
+    """Available ids grouped by entry point, in catalogue order."""
+    catalogue = gem_gymnasium.catalogue()
+    families: dict[str, list[str]] = {}
+    for env_id in available_ids():
+        families.setdefault(catalogue[env_id].entry_point, []).append(env_id)
+    return families
+
+
+def tested_ids() -> list[str]:
+    """Every available id, except that families above MAX_IDS_PER_FAMILY are sampled evenly."""
+    ids = []
+    for members in family_ids().values():
+        step = max(1, -(-len(members) // MAX_IDS_PER_FAMILY))
+        ids += members[::step]
+    return ids
+
+
+def representative_ids() -> list[str]:
+    """The first id of every family (entry point)."""
+    return [members[0] for members in family_ids().values()]
+
+
+def id_params(ids: Sequence[str] | None = None) -> list[Any]:
+    return [pytest.param(env_id, id=env_id) for env_id in (tested_ids() if ids is None else ids)]
 
 
 # --- the reference: single envs driven by the rules of Gymnasium's autoreset modes -------------
