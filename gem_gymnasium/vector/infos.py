@@ -12,6 +12,7 @@ object arrays, dict values are batched recursively.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -32,16 +33,16 @@ def batch_infos(entries: Iterable[tuple[int, dict[str, Any]]], num_envs: int) ->
         ``{key: array, "_" + key: mask, ...}`` in the order keys were first seen, equal to what
         ``VectorEnv._add_info`` accumulates for the same infos.
     """
-    # Sub-envs of one env type report the same keys: group them by key set, then read each
-    # key's values with one comprehension per group instead of a dict lookup per value.
+    # Sub-envs of one env type report the same keys: group them by key set, then transpose each
+    # group with itemgetter/zip (C loops) instead of a dict lookup per value in Python.
     entries = list(entries)
     if not entries:
         return {}
     infos = [info for _, info in entries]
-    keys = infos[0].keys()
+    first_keys = infos[0].keys()
     groups: dict[tuple[str, ...], tuple[list[int], list[dict[str, Any]]]]
-    if all(other == keys for other in map(dict.keys, infos)):  # the usual case: one group
-        groups = {tuple(keys): ([index for index, _ in entries], infos)}
+    if all(map(first_keys.__eq__, map(dict.keys, infos))):  # the usual case: one group
+        groups = {tuple(first_keys): ([index for index, _ in entries], infos)}
     else:
         groups = {}
         for index, info in entries:
@@ -49,12 +50,17 @@ def batch_infos(entries: Iterable[tuple[int, dict[str, Any]]], num_envs: int) ->
             group[0].append(index)
             group[1].append(info)
     columns: dict[str, tuple[list[int], list[Any]]] = {}
-    for keys, (indices, infos) in groups.items():
-        for key in keys:
-            values = [info[key] for info in infos]
+    for keys, (indices, group_infos) in groups.items():
+        if not keys:  # empty infos (possible when nested) add no column
+            continue
+        if len(keys) == 1:
+            transposed: Any = [[info[keys[0]] for info in group_infos]]
+        else:
+            transposed = zip(*map(itemgetter(*keys), group_infos), strict=True)
+        for key, values in zip(keys, transposed, strict=True):
             column = columns.get(key)
             if column is None:
-                columns[key] = (indices.copy(), values)
+                columns[key] = (indices.copy(), list(values))
             else:
                 column[0].extend(indices)
                 column[1].extend(values)
