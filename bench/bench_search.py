@@ -1,0 +1,145 @@
+"""Search throughput on a 100k-passage corpus: embedded BM25 and dense (encoder + faiss).
+
+    python bench/bench_search.py [--passages 100000] [--queries 512]
+
+The corpus is the shipped one plus synthetic passages drawn (seeded) from its vocabulary, so it
+needs no download. Dense retrieval uses a small BERT encoder built locally (WordPiece trained on
+the corpus, random weights: speed is what is measured, not quality) and a flat inner-product
+faiss index (on the GPU when faiss-gpu sees one). Reported: index build time and queries/s,
+one query at a time and in batches of 64 (the retrieval server's batching).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gem_gymnasium.tools.retrieval import BM25Retriever, DenseRetriever, Passage, load_corpus
+
+
+def build_corpus(size: int, seed: int = 0) -> list[Passage]:
+    shipped = load_corpus()
+    words = " ".join(p.text for p in shipped).split()
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(40, 120, size=size)
+    synthetic = [
+        Passage(f"syn-{i}", " ".join(rng.choice(words, 3)), " ".join(rng.choice(words, n)))
+        for i, n in enumerate(lengths[: max(0, size - len(shipped))])
+    ]
+    return shipped + synthetic
+
+
+def build_encoder(corpus: list[Passage], directory: Path):
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    try:
+        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    except ImportError:
+        from sentence_transformers.models import Pooling, Transformer
+    from sentence_transformers import SentenceTransformer
+
+    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=True)
+    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wordpiece.train_from_iterator(
+        (p.contents for p in corpus[:5000]),
+        trainers.WordPieceTrainer(
+            vocab_size=8000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        ),
+    )
+    PreTrainedTokenizerFast(
+        tokenizer_object=wordpiece,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    ).save_pretrained(directory)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=wordpiece.get_vocab_size(),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=512,
+    )
+    BertModel(config).save_pretrained(directory)
+    transformer = Transformer(str(directory), max_seq_length=64)
+    dimension = getattr(transformer, "get_embedding_dimension", None) or (
+        transformer.get_word_embedding_dimension
+    )
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return SentenceTransformer(modules=[transformer, Pooling(dimension(), "mean")], device=device)
+
+
+def queries_per_second(search, queries: list[str], batch: int) -> float:
+    start = time.perf_counter()
+    if batch == 1:
+        for query in queries:
+            search([query])
+    else:
+        for i in range(0, len(queries), batch):
+            search(queries[i : i + batch])
+    return len(queries) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=512)
+    parser.add_argument("--skip-dense", action="store_true")
+    args = parser.parse_args()
+
+    corpus = build_corpus(args.passages)
+    import json
+
+    from gem_gymnasium.tools.retrieval import default_corpus_path
+
+    questions = [
+        json.loads(line)["question"]
+        for line in default_corpus_path().with_name("qa_sample.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    queries = [questions[i % len(questions)] for i in range(args.queries)]
+    rows = []
+
+    start = time.perf_counter()
+    bm25 = BM25Retriever(corpus)
+    build = time.perf_counter() - start
+    single = statistics.median(queries_per_second(bm25.search_batch, queries, 1) for _ in range(3))
+    batched = statistics.median(
+        queries_per_second(bm25.search_batch, queries, 64) for _ in range(3)
+    )
+    rows.append(("BM25 (numpy)", build, single, batched))
+    print(
+        f"BM25: build {build:.1f} s, {single:.1f} q/s single, {batched:.1f} q/s batched", flush=True
+    )
+
+    if not args.skip_dense:
+        with tempfile.TemporaryDirectory() as directory:
+            encoder = build_encoder(corpus, Path(directory))
+            start = time.perf_counter()
+            dense = DenseRetriever(corpus, encoder, batch_size=256)
+            build = time.perf_counter() - start
+            single = queries_per_second(dense.search_batch, queries[:128], 1)
+            batched = queries_per_second(dense.search_batch, queries, 64)
+            where = "GPU" if dense.on_gpu else "CPU"
+            rows.append((f"dense (BERT-2x64, faiss {where})", build, single, batched))
+
+    print(f"{len(corpus)} passages, {len(queries)} queries (top-3)")
+    print(f"{'retriever':<34}{'index build (s)':>16}{'q/s single':>12}{'q/s batch 64':>14}")
+    for name, build, single, batched in rows:
+        print(f"{name:<34}{build:>16.1f}{single:>12.1f}{batched:>14.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
