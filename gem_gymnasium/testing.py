@@ -32,6 +32,7 @@ from gem_gymnasium.registration import resolve_id
 
 __all__ = [
     "CHECKS",
+    "FIXED_HOSTILE_ACTIONS",
     "CheckResult",
     "check_determinism",
     "check_fuzz",
@@ -89,27 +90,32 @@ def rollout(
     return trajectory
 
 
+#: Adversarial actions every env must survive: empty, huge, control characters, unicode, broken,
+#: nested and numerous boxes, absurd numbers, tool-call bait.
+FIXED_HOSTILE_ACTIONS: tuple[str, ...] = (
+    "",
+    " ",
+    "x" * 1_000_000,
+    "\\boxed{" * 5_000,
+    "}" * 5_000 + "\\boxed{1}",
+    "\\boxed{}" * 3_000,
+    "\\boxed{\\boxed{\\boxed{1}}}",
+    "\\boxed{1" * 1_000,
+    "\x00\x01\x02\x1b[31m\r\n\t\x7f",
+    "\\boxed{\x00}",
+    "\\boxed{😀 ∑ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202e\ud800}",
+    "\\boxed{" + "9" * 10_000 + "}",
+    "\\boxed{-1}",
+    "\\boxed{1e999}",
+    "\\boxed{nan}",
+    "<answer></answer><python>while True: pass</python>",
+    "\\boxed{" + "a " * 50_000 + "}",
+)
+
+
 def hostile_actions(rng: np.random.Generator, count: int) -> Iterator[str]:
-    r"""Adversarial actions: empty, huge, control characters, unicode, broken and nested boxes."""
-    fixed = [
-        "",
-        " ",
-        "x" * 1_000_000,
-        "\\boxed{" * 5_000,
-        "}" * 5_000 + "\\boxed{1}",
-        "\\boxed{}" * 3_000,
-        "\\boxed{\\boxed{\\boxed{1}}}",
-        "\\boxed{1" * 1_000,
-        "\x00\x01\x02\x1b[31m\r\n\t\x7f",
-        "\\boxed{\x00}",
-        "\\boxed{😀 ∑ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202e\ud800}",
-        "\\boxed{" + "9" * 10_000 + "}",
-        "\\boxed{-1}",
-        "\\boxed{1e999}",
-        "\\boxed{nan}",
-        "<answer></answer><python>while True: pass</python>",
-        "\\boxed{" + "a " * 50_000 + "}",
-    ]
+    """:data:`FIXED_HOSTILE_ACTIONS`, then random strings built from parser-breaking pieces."""
+    fixed = FIXED_HOSTILE_ACTIONS
     pieces = ["\\boxed{", "}", "{", "\\", "boxed", " ", "\n", "1", "-", "up", "A", "é", "\x00"]
     for i in range(count):
         if i < len(fixed):
@@ -122,9 +128,9 @@ def hostile_actions(rng: np.random.Generator, count: int) -> Iterator[str]:
 # --- individual checks ------------------------------------------------------------------------
 
 
-def check_gymnasium_checker(env_id: str) -> None:
+def check_gymnasium_checker(env_id: str, **make_kwargs: Any) -> None:
     """Gymnasium's ``check_env`` on the unwrapped env, with every warning an error."""
-    env = _make(env_id)
+    env = _make(env_id, **make_kwargs)
     try:
         # check_env renders every declared mode; keep "human" output off the terminal.
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -134,11 +140,17 @@ def check_gymnasium_checker(env_id: str) -> None:
         env.close()
 
 
-def check_passive_make(env_id: str, steps: int = 20) -> None:
+def check_passive_make(env_id: str, steps: int = 20, **make_kwargs: Any) -> None:
     """``gymnasium.make`` with its passive checker on: reset, steps and render raise nothing."""
-    env = _make(env_id, render_mode="ansi")
+    env = _make(env_id, render_mode="ansi", **make_kwargs)
     try:
         assert env.spec is not None and env.spec.disable_env_checker is False
+        try:  # with or without Gymnasium's OrderEnforcing wrapper, order is enforced
+            env.step("\\boxed{1}")
+        except gym.error.ResetNeeded:
+            pass
+        else:
+            raise AssertionError("step() before reset() must raise ResetNeeded")
         rollout(env, seed=0, steps=steps)
         assert isinstance(env.render(), str), "render() in 'ansi' mode must return a str"
     finally:
@@ -153,9 +165,9 @@ def _assert_same(first: list[Transition], second: list[Transition], what: str) -
         assert a[4] == b[4], f"{what}: infos differ at step {t}: {a[4]} vs {b[4]}"
 
 
-def check_determinism(env_id: str, seed: int = 7, steps: int = 40) -> None:
+def check_determinism(env_id: str, seed: int = 7, steps: int = 40, **make_kwargs: Any) -> None:
     """Same seed and same actions give identical observations, rewards and infos."""
-    env_a, env_b = _make(env_id), _make(env_id)
+    env_a, env_b = _make(env_id, **make_kwargs), _make(env_id, **make_kwargs)
     try:
         first = rollout(env_a, seed, steps)
         actions = _actions_of(env_b, seed, steps)
@@ -179,11 +191,11 @@ def _actions_of(env: gym.Env, seed: int, steps: int) -> list[str]:
     return actions
 
 
-def trajectory_digest(env_id: str, seed: int = 7, steps: int = 40) -> str:
+def trajectory_digest(env_id: str, seed: int = 7, steps: int = 40, **make_kwargs: Any) -> str:
     """A hash of a seeded rollout, to compare determinism across processes."""
     import hashlib
 
-    env = _make(env_id)
+    env = _make(env_id, **make_kwargs)
     try:
         text = repr(
             [(o, r, te, tr, sorted(i.items())) for o, r, te, tr, i in rollout(env, seed, steps)]
@@ -193,9 +205,11 @@ def trajectory_digest(env_id: str, seed: int = 7, steps: int = 40) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check_fuzz(env_id: str, actions: Iterable[str] | None = None, seed: int = 0) -> None:
+def check_fuzz(
+    env_id: str, actions: Iterable[str] | None = None, seed: int = 0, **make_kwargs: Any
+) -> None:
     """Hostile actions never raise; rewards stay finite; observations stay in the space."""
-    env = _make(env_id)
+    env = _make(env_id, **make_kwargs)
     if actions is None:
         actions = hostile_actions(np.random.default_rng(seed), 200)
     is_text_env = isinstance(env.unwrapped, TextEnv)
@@ -223,9 +237,9 @@ def check_fuzz(env_id: str, actions: Iterable[str] | None = None, seed: int = 0)
         env.close()
 
 
-def check_type_error(env_id: str) -> None:
+def check_type_error(env_id: str, **make_kwargs: Any) -> None:
     """Non-``str`` actions raise ``TypeError`` naming the env and the type."""
-    env = _make(env_id)
+    env = _make(env_id, **make_kwargs)
     try:
         env.reset(seed=0)
         for bad in (None, 3, b"\\boxed{3}", ["\\boxed{3}"], np.array([1])):
@@ -241,9 +255,9 @@ def check_type_error(env_id: str) -> None:
         env.close()
 
 
-def check_pickle(env_id: str, steps: int = 5) -> None:
+def check_pickle(env_id: str, steps: int = 5, **make_kwargs: Any) -> None:
     """The env pickles mid-episode (subprocess vector envs need it) and continues identically."""
-    env = _make(env_id)
+    env = _make(env_id, **make_kwargs)
     try:
         env.reset(seed=3)
         env.action_space.seed(3)
@@ -263,9 +277,9 @@ def check_pickle(env_id: str, steps: int = 5) -> None:
         env.close()
 
 
-def check_snapshot(env_id: str, steps: int = 10) -> None:
+def check_snapshot(env_id: str, steps: int = 10, **make_kwargs: Any) -> None:
     """``get_state``/``set_state`` branch identical continuations from one state."""
-    env = _make(env_id)
+    env = _make(env_id, **make_kwargs)
     base = env.unwrapped
     if not hasattr(base, "get_state"):
         env.close()
@@ -294,10 +308,14 @@ def check_snapshot(env_id: str, steps: int = 10) -> None:
         env.close()
 
 
-def check_vector(env_id: str, mode: str = "sync", num_envs: int = 2, steps: int = 4) -> None:
+def check_vector(
+    env_id: str, mode: str = "sync", num_envs: int = 2, steps: int = 4, **make_kwargs: Any
+) -> None:
     """``gymnasium.make_vec`` with default arguments returns the sub-envs' true strings."""
-    vec = gym.make_vec(resolve_id(env_id), num_envs=num_envs, vectorization_mode=mode)
-    reference = [_make(env_id) for _ in range(num_envs)]
+    vec = gym.make_vec(
+        resolve_id(env_id), num_envs=num_envs, vectorization_mode=mode, **make_kwargs
+    )
+    reference = [_make(env_id, **make_kwargs) for _ in range(num_envs)]
     try:
         observations, _ = vec.reset(seed=11)
         expected = [env.reset(seed=11 + i)[0] for i, env in enumerate(reference)]
@@ -335,7 +353,7 @@ class CheckResult:
     error: str = ""
 
 
-CHECKS: dict[str, Callable[[str], None]] = {
+CHECKS: dict[str, Callable[..., None]] = {
     "gymnasium_checker": check_gymnasium_checker,
     "passive_make": check_passive_make,
     "determinism": check_determinism,
@@ -343,8 +361,8 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "type_error": check_type_error,
     "pickle": check_pickle,
     "snapshot": check_snapshot,
-    "vector_sync": lambda env_id: check_vector(env_id, "sync"),
-    "vector_async": lambda env_id: check_vector(env_id, "async"),
+    "vector_sync": lambda env_id, **kwargs: check_vector(env_id, "sync", **kwargs),
+    "vector_async": lambda env_id, **kwargs: check_vector(env_id, "async", **kwargs),
 }
 
 

@@ -19,7 +19,23 @@ from hypothesis import strategies as st
 import gem_gymnasium
 from gem_gymnasium import testing
 
-ENV_IDS = sorted(gem_gymnasium.catalogue())
+CATALOGUE = gem_gymnasium.catalogue()
+ENV_IDS = sorted(CATALOGUE)
+
+# Multi-turn games get long rollouts. In a single-turn task every step is a whole episode (a
+# fresh question; some reasoning-gym generators take 0.1-0.3 s each), so a few episodes exercise
+# the same code paths; the fixed hostile actions still all run.
+MULTI_TURN_GROUPS = {"game", "multiagent", "user"}
+
+
+def _steps(env_id: str, multi_turn: int, single_turn: int) -> int:
+    return multi_turn if CATALOGUE[env_id].group in MULTI_TURN_GROUPS else single_turn
+
+
+def _kwargs(env_id: str) -> dict:
+    # A reasoning-gym puzzle can take seconds to generate (knight_swap, zebra_puzzles); a
+    # three-item dataset exercises the same env, generator and scorer with cached items.
+    return {"size": 3} if CATALOGUE[env_id].group == "reasoning" else {}
 
 
 @pytest.fixture(params=ENV_IDS)
@@ -28,36 +44,49 @@ def env_id(request: pytest.FixtureRequest) -> str:
 
 
 def test_gymnasium_env_checker(env_id: str) -> None:
-    testing.check_gymnasium_checker(env_id)
+    testing.check_gymnasium_checker(env_id, **_kwargs(env_id))
 
 
 def test_make_with_passive_checker(env_id: str) -> None:
-    testing.check_passive_make(env_id)
+    testing.check_passive_make(env_id, steps=_steps(env_id, 20, 3), **_kwargs(env_id))
 
 
 def test_same_seed_same_trajectory(env_id: str) -> None:
-    testing.check_determinism(env_id)
+    testing.check_determinism(env_id, steps=_steps(env_id, 40, 4), **_kwargs(env_id))
 
 
 def test_non_str_actions_raise_type_error(env_id: str) -> None:
-    testing.check_type_error(env_id)
+    testing.check_type_error(env_id, **_kwargs(env_id))
 
 
 def test_pickle_mid_episode(env_id: str) -> None:
-    testing.check_pickle(env_id)
+    testing.check_pickle(env_id, **_kwargs(env_id))
 
 
 def test_snapshot_restore(env_id: str) -> None:
-    testing.check_snapshot(env_id)
+    testing.check_snapshot(env_id, **_kwargs(env_id))
 
 
 def test_hostile_actions(env_id: str) -> None:
-    testing.check_fuzz(env_id)
+    count = _steps(env_id, 300, len(testing.FIXED_HOSTILE_ACTIONS))
+    testing.check_fuzz(
+        env_id, testing.hostile_actions(np.random.default_rng(0), count), **_kwargs(env_id)
+    )
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
-def test_make_vec(env_id: str, mode: str) -> None:
-    testing.check_vector(env_id, mode)
+def test_make_vec_sync(env_id: str) -> None:
+    testing.check_vector(env_id, "sync", **_kwargs(env_id))
+
+
+# All reasoning-gym ids are one class over different generators; each async check starts worker
+# processes that import reasoning-gym afresh (seconds each), so a fixed sample covers that path.
+RG_IDS = [i for i in ENV_IDS if CATALOGUE[i].group == "reasoning"]
+ASYNC_IDS = [i for i in ENV_IDS if i not in RG_IDS] + RG_IDS[::20]
+
+
+@pytest.mark.parametrize("async_id", ASYNC_IDS)
+def test_make_vec_async(async_id: str) -> None:
+    testing.check_vector(async_id, "async", **_kwargs(async_id))
 
 
 # Actions built from the pieces that break parsers: boxes, braces, unicode, control characters.
@@ -72,29 +101,48 @@ hostile_text = st.one_of(
 )
 
 
+MULTI_TURN_IDS = [i for i in ENV_IDS if CATALOGUE[i].group in MULTI_TURN_GROUPS]
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(actions=st.lists(hostile_text, min_size=20, max_size=60), data=st.data())
-def test_fuzzed_actions_every_id(actions: list[str], data: st.DataObject) -> None:
-    env_id = data.draw(st.sampled_from(ENV_IDS))
-    testing.check_fuzz(env_id, actions, seed=data.draw(st.integers(0, 2**31 - 1)))
+def test_fuzzed_actions_multi_turn(actions: list[str], data: st.DataObject) -> None:
+    env_id = data.draw(st.sampled_from(MULTI_TURN_IDS))
+    testing.check_fuzz(
+        env_id, actions, seed=data.draw(st.integers(0, 2**31 - 1)), **_kwargs(env_id)
+    )
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(actions=st.lists(hostile_text, min_size=3, max_size=8), data=st.data())
+def test_fuzzed_actions_single_turn(actions: list[str], data: st.DataObject) -> None:
+    env_id = data.draw(st.sampled_from([i for i in ENV_IDS if i not in MULTI_TURN_IDS]))
+    testing.check_fuzz(
+        env_id, actions, seed=data.draw(st.integers(0, 2**31 - 1)), **_kwargs(env_id)
+    )
 
 
 def test_same_trajectory_in_another_process() -> None:
     """Seeding does not depend on the process (hash seed, import order, global RNG state)."""
-    sample = ENV_IDS[:: max(1, len(ENV_IDS) // 40)]
+    sample = ENV_IDS[:: max(1, len(ENV_IDS) // 20)]
+    sample = [i for i in sample if not _kwargs(i)] + [i for i in sample if _kwargs(i)][:3]
     code = (
         "import json, sys, gem_gymnasium\n"
         "from gem_gymnasium.testing import trajectory_digest\n"
-        "print(json.dumps({i: trajectory_digest(i) for i in json.loads(sys.argv[1])}))\n"
+        "ids, kwargs = json.loads(sys.argv[1]), json.loads(sys.argv[2])\n"
+        "print(json.dumps({i: trajectory_digest(i, **kwargs[i]) for i in ids}))\n"
     )
+    kwargs = {i: _kwargs(i) for i in sample}
     np.random.seed(1234)  # perturb the global RNG here: envs must not use it
     env = {**os.environ, "PYTHONHASHSEED": "97"}
     child = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(sample)],
+        [sys.executable, "-c", code, json.dumps(sample), json.dumps(kwargs)],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
         check=True,
     )
-    assert json.loads(child.stdout) == {i: testing.trajectory_digest(i) for i in sample}
+    assert json.loads(child.stdout) == {
+        i: testing.trajectory_digest(i, **kwargs[i]) for i in sample
+    }
