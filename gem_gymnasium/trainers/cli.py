@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gem_gymnasium.trainers.config import Config, config_fields
+from gem_gymnasium.trainers.config import TINY_MODEL_DEFAULTS, Config, config_fields
 
 __all__ = ["add_parser", "config_from_args", "run_eval", "run_train"]
 
@@ -42,30 +42,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
         help="train an LLM agent with PPO on an environment",
-        description="PPO for multi-turn LLM agents (GEM's OAT recipe; same flags).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=(
+            "PPO for multi-turn LLM agents (GEM's OAT recipe; same flags). Without --pretrain, "
+            "options left out take CPU-sized values for the tiny local model (shown as 'tiny')."
+        ),
     )
+    # Options default to None so that config_from_args can tell what the user set.
     for f in config_fields():
-        help_text = f.metadata.get("help", "")
+        default = f"default: {f.default!r}"
+        if f.name in TINY_MODEL_DEFAULTS:
+            default += f"; tiny: {TINY_MODEL_DEFAULTS[f.name]!r}"
+        help_text = f"{f.metadata.get('help', '')} ({default})"
         if f.type in ("bool", bool):
-            _add(
-                train,
-                f.name,
-                *ALIASES.get(f.name, ()),
-                action=argparse.BooleanOptionalAction,
-                default=f.default,
-                help=help_text,
-            )
+            action: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
         else:
-            kind = {"int": int, "float": float, "str": str}[str(f.type)]
-            _add(
-                train,
-                f.name,
-                *ALIASES.get(f.name, ()),
-                type=kind,
-                default=f.default,
-                help=help_text,
-            )
+            action = {"type": {"int": int, "float": float, "str": str}[str(f.type)]}
+        _add(train, f.name, *ALIASES.get(f.name, ()), default=None, help=help_text, **action)
     train.set_defaults(func=run_train)
 
     ev = subparsers.add_parser(
@@ -95,8 +87,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The :class:`Config` of parsed ``train`` arguments."""
-    return Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)})
+    """The :class:`Config` of parsed ``train`` arguments.
+
+    Options given on the command line win; without ``--pretrain`` the others take
+    :data:`~gem_gymnasium.trainers.config.TINY_MODEL_DEFAULTS`, else the dataclass defaults.
+    """
+    given = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(Config)
+        if getattr(args, f.name, None) is not None
+    }
+    profile = {} if given.get("pretrain") else TINY_MODEL_DEFAULTS
+    return Config(**{**profile, **given})
 
 
 def _visible_gpus() -> int:

@@ -100,6 +100,24 @@ class Config:
         return dataclasses.asdict(self)
 
 
+#: Defaults for a run without ``--pretrain``: the tiny local model on a CPU. GEM's recipe sizes
+#: (65k samples, 4096-token responses) would take hours there; these give a few-minute run on
+#: GuessTheNumber-Easy that still exercises every stage. Flags given on the command line win.
+TINY_MODEL_DEFAULTS: dict[str, Any] = {
+    "env_id": "game:GuessTheNumber-v0-easy",
+    "gamma": 0.9,
+    "num_envs": 8,
+    "rollout_batch_size": 32,
+    "train_batch_size": 32,
+    "train_batch_size_per_device": 8,
+    "learning_rate": 1e-4,
+    "num_iterations": 40,
+    "max_model_len": 1024,
+    "generate_max_length": 32,
+    "eval_generate_max_length": 32,
+}
+
+
 def config_fields() -> list[dataclasses.Field]:
     """The fields of :class:`Config` in declaration order."""
     return list(dataclasses.fields(Config))

@@ -153,3 +153,20 @@ def test_fsdp_two_ranks_on_cpu(tiny_model, tmp_path):
     from transformers import AutoModelForCausalLM
 
     AutoModelForCausalLM.from_pretrained(tmp_path / "fsdp" / "checkpoints" / "iter_000002")
+
+
+def test_defaults_without_pretrain_are_cpu_sized_and_flags_win():
+    from gem_gymnasium.trainers.config import TINY_MODEL_DEFAULTS, Config
+
+    cfg = config_from_args(build_parser().parse_args(["train"]))
+    assert cfg.pretrain == "" and cfg.env_id == TINY_MODEL_DEFAULTS["env_id"]
+    assert cfg.generate_max_length == TINY_MODEL_DEFAULTS["generate_max_length"]
+    cfg = config_from_args(build_parser().parse_args(["train", "--generate_max_length", "64"]))
+    assert (
+        cfg.generate_max_length == 64
+        and cfg.num_iterations == TINY_MODEL_DEFAULTS["num_iterations"]
+    )
+    # With a real model, GEM's recipe defaults stand.
+    cfg = config_from_args(build_parser().parse_args(["train", "--pretrain", "some/model"]))
+    assert cfg.generate_max_length == Config.generate_max_length == 4096
+    assert cfg.env_id == Config.env_id and cfg.num_iterations == Config.num_iterations
