@@ -96,6 +96,7 @@ def main() -> int:
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=512)
     parser.add_argument("--skip-dense", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="torch/faiss CPU threads (dense)")
     args = parser.parse_args()
 
     corpus = build_corpus(args.passages)
@@ -127,12 +128,14 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as directory:
             encoder = build_encoder(corpus, Path(directory))
             start = time.perf_counter()
-            dense = DenseRetriever(corpus, encoder, batch_size=256)
+            dense = DenseRetriever(corpus, encoder, batch_size=256, threads=args.threads)
             build = time.perf_counter() - start
             single = queries_per_second(dense.search_batch, queries[:128], 1)
             batched = queries_per_second(dense.search_batch, queries, 64)
             where = "GPU" if dense.on_gpu else "CPU"
-            rows.append((f"dense (BERT-2x64, faiss {where})", build, single, batched))
+            rows.append(
+                (f"dense (BERT-2x64, faiss {where}, {args.threads} thr)", build, single, batched)
+            )
 
     print(f"{len(corpus)} passages, {len(queries)} queries (top-3)")
     print(f"{'retriever':<34}{'index build (s)':>16}{'q/s single':>12}{'q/s batch 64':>14}")

@@ -231,6 +231,9 @@ class DenseRetriever:
         batch_size: Encoding batch size.
         use_gpu: Move the index to the GPU (needs faiss-gpu and CUDA); ``None``: when available.
         device: Encoder device (sentence-transformers picks one when ``None``).
+        threads: CPU threads for torch and faiss. Both run OpenMP pools; on a small machine the
+            two pools fight (a single query took 250 ms instead of 10 ms on 2 cores), so set 1-2
+            there. ``None`` leaves the libraries' defaults.
     """
 
     def __init__(
@@ -244,8 +247,15 @@ class DenseRetriever:
         batch_size: int = 128,
         use_gpu: bool | None = None,
         device: str | None = None,
+        threads: int | None = None,
     ) -> None:
         import faiss
+
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+            faiss.omp_set_num_threads(threads)
 
         if not passages:
             raise ValueError("DenseRetriever needs a non-empty corpus")
