@@ -195,9 +195,11 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         self.turn = 0
         self.done = False
         self._new_episode(options)
-        parts = (self.rules(), self.describe_state(), self.action_prompt())
+        observation = "\n\n".join(
+            filter(None, (self.rules(), self.describe_state(), self.action_prompt()))
+        )
         info = {"turn": 0, "max_turns": self.max_turns, "valid_action": True, "format_error": False}
-        return "\n\n".join([part for part in parts if part]), info
+        return observation, info
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Play one turn; see the module docstring for rewards and termination."""

@@ -130,19 +130,18 @@ class GuessTheNumber(TextEnv[int]):
         self.guessed.add(guess)
         self.last_guess, self.last_valid_turn = guess, self.turn
         if guess == self.secret:
-            self._record(guess, "correct")
-            return Outcome(f"Correct! The secret was {guess}.", reward=1.0, won=True)
-        if guess < self.secret:
+            hint, feedback = "correct", f"Correct! The secret was {guess}."
+        elif guess < self.secret:
             self.low = max(self.low, guess + 1)
-            self._record(guess, "too low")
-            return Outcome(f"Your guess {guess} is too low: the secret is higher.")
-        self.high = min(self.high, guess - 1)
-        self._record(guess, "too high")
-        return Outcome(f"Your guess {guess} is too high: the secret is lower.")
-
-    def _record(self, guess: int, hint: str) -> None:
+            hint, feedback = "too low", f"Your guess {guess} is too low: the secret is higher."
+        else:
+            self.high = min(self.high, guess - 1)
+            hint, feedback = "too high", f"Your guess {guess} is too high: the secret is lower."
         entry = f"{guess} ({hint})"
         self.history = f"{self.history}, {entry}" if self.history else entry
+        if hint == "correct":
+            return Outcome(feedback, 1.0, won=True)
+        return Outcome(feedback)
 
     def turn_limit_reward(self) -> float:
         if self.last_valid_turn != self.turn or self.last_guess is None:
