@@ -86,12 +86,12 @@ def gem_python(explicit: str | None) -> str:
     return str(python)
 
 
-def run_ours(calls: int, envs: int) -> tuple[dict[str, float], str]:
+def run_ours(calls: int, envs: int, workers: int) -> tuple[dict[str, float], str]:
     from gem_gymnasium.tools.base import ToolCall  # noqa: F401  (import cost outside the timing)
     from gem_gymnasium.tools.python import PythonTool
     from gem_gymnasium.tools.sandbox import PythonSandbox
 
-    with PythonSandbox(timeout=5, workers=os.cpu_count()) as sandbox:
+    with PythonSandbox(timeout=5, workers=workers) as sandbox:
         tool = PythonTool(sandbox=sandbox)
 
         def execute(action: str) -> None:
@@ -108,6 +108,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--envs", type=int, default=8)
     parser.add_argument("--gem-python", help="python of a venv with gem-llm 0.1.0")
+    parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians kept")
     args = parser.parse_args()
 
@@ -115,7 +116,7 @@ def main() -> int:
     ours_runs, gem_runs = [], []
     isolation = "?"
     for _ in range(args.rounds):
-        result, isolation = run_ours(args.calls, args.envs)
+        result, isolation = run_ours(args.calls, args.envs, args.workers)
         ours_runs.append(result)
         out = subprocess.run(
             [gem, "-c", GEM_SIDE, json.dumps(ACTIONS), str(args.calls), str(args.envs)],

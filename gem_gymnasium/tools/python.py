@@ -39,7 +39,7 @@ class PythonTool(Tool):
         isolation: Sandbox isolation level (``"auto"``, ``"namespace"``, ``"rlimits"``).
         memory_mb: Memory cap of the code, MiB.
         max_output: Cap on the code's stdout and stderr, bytes.
-        workers: Sandbox workers (default: the CPU count).
+        workers: Sandbox workers (default: the sandbox's).
         keep_error_last_line: Report only the last line of stderr (the exception itself).
         sandbox: A sandbox to use instead of the shared one.
     """

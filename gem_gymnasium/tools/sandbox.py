@@ -193,7 +193,8 @@ class PythonSandbox:
         memory_mb: Address-space cap of the code's process, MiB.
         max_output: Cap on stdout and on stderr, bytes; output beyond it stops the run
             (``error="output_truncated"``) and is never held in memory.
-        workers: Worker processes, i.e. calls that run at once (default: the CPU count).
+        workers: Worker processes, i.e. calls that can run at once (default: 4 per CPU, at
+            most 32; each is a small idle interpreter between calls).
         max_processes: Processes the code may have at once (``RLIMIT_NPROC``; enforced because
             code never runs as root).
         disk_mb: Size of the work dir (namespace level) and cap on any file the code writes.
@@ -229,7 +230,9 @@ class PythonSandbox:
         ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        workers = os.cpu_count() or 1 if workers is None else workers
+        if workers is None:
+            # Workers overlap one call's fork and clean-up with others' runs: a few per CPU pay.
+            workers = min(32, 4 * (os.cpu_count() or 1))
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.timeout = float(timeout)

@@ -241,7 +241,7 @@ def test_python_tool_plays_guess_the_number():
         obs, _, terminated, _, info = env.step(f"\\boxed{{{guess}}}")
         if terminated:
             break
-        if "too low" in info["messages"][-1]["content"]:
+        if "too low" in info["messages"][-1]["content"].splitlines()[0]:
             low = guess + 1
         else:
             high = guess - 1
