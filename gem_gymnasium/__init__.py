@@ -26,6 +26,7 @@ __all__ = [
     "__version__",
     "catalogue",
     "make",
+    "make_vec",
     "print_envs",
     "register",
 ]
