@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
 import itertools
 import re
-import warnings
 
 import gymnasium as gym
 import pytest
-from gymnasium.utils.env_checker import check_env
 from hypothesis import given
 from hypothesis import strategies as st
 
 import gem_gymnasium  # noqa: F401  (registers the ids)
-from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.games.mastermind import (
     RANDOM_PRESETS,
     Mastermind,
@@ -211,7 +206,7 @@ def test_win_on_the_last_turn_counts():
     assert reward == 1.0 and terminated and info["success"] and info["reason"] == "won"
 
 
-# --- episodes, presets, sampling ------------------------------------------------------------------
+# --- episodes, presets, rendering, configuration --------------------------------------------------
 
 
 def test_secret_has_no_repeats_by_default_and_is_seeded():
@@ -249,36 +244,6 @@ def test_random_preset_draws_from_the_candidates():
     assert seen == set(RANDOM_PRESETS)
 
 
-@pytest.mark.parametrize("env_id", IDS_ALL)
-def test_random_actions_parse_and_are_legal(env_id):
-    env = gym.make(env_id).unwrapped
-    for seed in range(3):
-        env.reset(seed=seed)
-        env.action_space.seed(seed)
-        terminated = False
-        while not terminated:
-            _, _, terminated, _, info = env.step(env.sample_random_action())
-            assert info["valid_action"] and not info["format_error"]
-
-
-@pytest.mark.parametrize("env_id", IDS_ALL)
-def test_check_env(env_id):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(gym.make(env_id).unwrapped, skip_render_check=True)
-
-
-def test_snapshot_restores_the_episode():
-    env = Mastermind()
-    env.reset(seed=5)
-    env.step(r"\boxed{1 2 3 4}")
-    state = env.get_state()
-    after = env.step(r"\boxed{2 3 4 5}")
-    env.step(r"\boxed{3 4 5 6}")
-    env.set_state(state)
-    assert env.step(r"\boxed{2 3 4 5}") == after
-
-
 def test_render_shows_the_history():
     env = Mastermind(render_mode="ansi")
     env.reset(seed=0)
@@ -293,19 +258,3 @@ def test_render_shows_the_history():
 def test_bad_configuration_raises(kwargs):
     with pytest.raises(ValueError, match="Mastermind"):
         Mastermind(**kwargs)
-
-
-def test_docstring_arguments_match_the_signature_and_registry():
-    block = Mastermind.__doc__.split("```python")[1].split("```")[0]
-    documented = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=([^,\s)]+)", block)}
-    own = inspect.signature(Mastermind.__init__).parameters
-    defaults = {
-        name: p.default
-        for sig in (inspect.signature(TextEnv.__init__), inspect.signature(Mastermind.__init__))
-        for name, p in sig.parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
-    assert {k for k in own if k not in ("self", "kwargs")} <= documented.keys()
-    assert all(defaults[k] == v for k, v in documented.items())
-    plain = gym.spec("gem/Mastermind-v0").kwargs
-    assert all(defaults[k] == v for k, v in plain.items())

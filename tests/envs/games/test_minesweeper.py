@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
-import re
-import warnings
-
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gem_gymnasium  # noqa: F401  (registers the ids)
-from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.games.minesweeper import (
     Minesweeper,
     count_adjacent,
@@ -25,14 +18,6 @@ from gem_gymnasium.envs.games.minesweeper import (
     place_mines,
     render_board,
 )
-
-IDS_ALL = [
-    "gem/Minesweeper-v0",
-    "gem/Minesweeper-Easy-v0",
-    "gem/Minesweeper-Hard-v0",
-    "gem/Minesweeper-Random-v0",
-]
-
 
 # --- rules ---------------------------------------------------------------------------------------
 
@@ -264,7 +249,7 @@ def test_first_reveal_is_safe_everywhere():
         assert info.get("reason") != "mine"
 
 
-# --- episodes, presets, sampling ------------------------------------------------------------------
+# --- episodes, presets, configuration -------------------------------------------------------------
 
 
 def test_layout_is_seeded_and_varied():
@@ -294,54 +279,9 @@ def test_random_preset_resamples_the_board():
     assert sizes == {5, 6, 7, 8}
 
 
-@pytest.mark.parametrize("env_id", IDS_ALL)
-def test_random_actions_parse_and_are_legal(env_id):
-    env = gym.make(env_id).unwrapped
-    for seed in range(5):
-        env.reset(seed=seed)
-        env.action_space.seed(seed)
-        terminated = False
-        while not terminated:
-            _, reward, terminated, _, info = env.step(env.sample_random_action())
-            assert info["valid_action"] and not info["format_error"] and reward >= 0
-
-
-@pytest.mark.parametrize("env_id", IDS_ALL)
-def test_check_env(env_id):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(gym.make(env_id).unwrapped, skip_render_check=True)
-
-
-def test_snapshot_restores_the_episode():
-    env = Minesweeper()
-    env.reset(seed=5)
-    state = env.get_state()
-    after = env.step(r"\boxed{reveal 0 0}")
-    env.step(r"\boxed{reveal 7 7}")
-    env.set_state(state)
-    assert env.step(r"\boxed{reveal 0 0}") == after
-
-
 @pytest.mark.parametrize(
     "kwargs", [dict(rows=0), dict(num_mines=-1), dict(rows=4, cols=4, num_mines=8)]
 )
 def test_bad_configuration_raises(kwargs):
     with pytest.raises(ValueError, match="Minesweeper"):
         Minesweeper(**kwargs)
-
-
-def test_docstring_arguments_match_the_signature_and_registry():
-    block = Minesweeper.__doc__.split("```python")[1].split("```")[0]
-    documented = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=([^,\s)]+)", block)}
-    own = inspect.signature(Minesweeper.__init__).parameters
-    defaults = {
-        name: p.default
-        for sig in (inspect.signature(TextEnv.__init__), inspect.signature(Minesweeper.__init__))
-        for name, p in sig.parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
-    assert {k for k in own if k not in ("self", "kwargs")} <= documented.keys()
-    assert all(defaults[k] == v for k, v in documented.items())
-    plain = gym.spec("gem/Minesweeper-v0").kwargs
-    assert all(defaults[k] == v for k, v in plain.items())

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
-import re
-import warnings
-
 import gymnasium as gym
 import pytest
-from gymnasium.utils.env_checker import check_env
 from hypothesis import given
 from hypothesis import strategies as st
 
 import gem_gymnasium  # noqa: F401  (registers the ids)
-from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.games.tower_of_hanoi import (
     RANDOM_PRESETS,
     TowerOfHanoi,
@@ -192,7 +185,7 @@ def test_turn_limit_pays_the_fraction_of_disks_on_c(moves, expected):
     assert info["reason"] == "turn_limit" and info["success"] is False
 
 
-# --- presets, sampling, checker, snapshots --------------------------------------------------------
+# --- presets, rendering, configuration ------------------------------------------------------------
 
 
 def test_random_preset_draws_from_the_candidates():
@@ -206,36 +199,6 @@ def test_random_preset_draws_from_the_candidates():
     assert seen == set(RANDOM_PRESETS)
 
 
-@pytest.mark.parametrize("env_id", IDS_ALL)
-def test_random_actions_parse_and_are_legal(env_id):
-    env = gym.make(env_id).unwrapped
-    for seed in range(3):
-        env.reset(seed=seed)
-        env.action_space.seed(seed)
-        terminated = False
-        while not terminated:
-            _, _, terminated, _, info = env.step(env.sample_random_action())
-            assert info["valid_action"] and not info["format_error"]
-
-
-@pytest.mark.parametrize("env_id", IDS_ALL)
-def test_check_env(env_id):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(gym.make(env_id).unwrapped, skip_render_check=True)
-
-
-def test_snapshot_restores_the_episode():
-    env = TowerOfHanoi()
-    env.reset(seed=0)
-    env.step(r"\boxed{A C}")
-    state = env.get_state()
-    after = env.step(r"\boxed{A B}")
-    env.step(r"\boxed{C B}")
-    env.set_state(state)
-    assert env.step(r"\boxed{A B}") == after
-
-
 def test_render_shows_the_pegs():
     env = TowerOfHanoi(render_mode="ansi")
     env.reset(seed=0)
@@ -245,19 +208,3 @@ def test_render_shows_the_pegs():
 def test_bad_configuration_raises():
     with pytest.raises(ValueError, match="TowerOfHanoi"):
         TowerOfHanoi(num_disks=0)
-
-
-def test_docstring_arguments_match_the_signature_and_registry():
-    block = TowerOfHanoi.__doc__.split("```python")[1].split("```")[0]
-    documented = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=([^,\s)]+)", block)}
-    own = inspect.signature(TowerOfHanoi.__init__).parameters
-    defaults = {
-        name: p.default
-        for sig in (inspect.signature(TextEnv.__init__), inspect.signature(TowerOfHanoi.__init__))
-        for name, p in sig.parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
-    assert {k for k in own if k not in ("self", "kwargs")} <= documented.keys()
-    assert all(defaults[k] == v for k, v in documented.items())
-    plain = gym.spec("gem/TowerOfHanoi-v0").kwargs
-    assert all(defaults[k] == v for k, v in plain.items())
