@@ -15,11 +15,11 @@ import argparse
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from gem_gymnasium.tools.retrieval import BM25Retriever, DenseRetriever, Passage, load_corpus
+from gem_gymnasium.tools.tiny_encoder import build_tiny_encoder
 
 
 def build_corpus(size: int, seed: int = 0) -> list[Passage]:
@@ -32,52 +32,6 @@ def build_corpus(size: int, seed: int = 0) -> list[Passage]:
         for i, n in enumerate(lengths[: max(0, size - len(shipped))])
     ]
     return shipped + synthetic
-
-
-def build_encoder(corpus: list[Passage], directory: Path):
-    import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
-    try:
-        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
-    except ImportError:
-        from sentence_transformers.models import Pooling, Transformer
-    from sentence_transformers import SentenceTransformer
-
-    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=True)
-    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    wordpiece.train_from_iterator(
-        (p.contents for p in corpus[:5000]),
-        trainers.WordPieceTrainer(
-            vocab_size=8000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-        ),
-    )
-    PreTrainedTokenizerFast(
-        tokenizer_object=wordpiece,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
-    ).save_pretrained(directory)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=wordpiece.get_vocab_size(),
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=512,
-    )
-    BertModel(config).save_pretrained(directory)
-    transformer = Transformer(str(directory), max_seq_length=64)
-    dimension = getattr(transformer, "get_embedding_dimension", None) or (
-        transformer.get_word_embedding_dimension
-    )
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    return SentenceTransformer(modules=[transformer, Pooling(dimension(), "mean")], device=device)
 
 
 def queries_per_second(search, queries: list[str], batch: int) -> float:
@@ -126,7 +80,16 @@ def main() -> int:
 
     if not args.skip_dense:
         with tempfile.TemporaryDirectory() as directory:
-            encoder = build_encoder(corpus, Path(directory))
+            import torch
+
+            encoder = build_tiny_encoder(
+                (p.contents for p in corpus[:5000]),
+                directory,
+                vocab_size=8000,
+                hidden_size=64,
+                max_seq_length=64,
+                device="cuda" if torch.cuda.is_available() else "cpu",
+            )
             start = time.perf_counter()
             dense = DenseRetriever(corpus, encoder, batch_size=256, threads=args.threads)
             build = time.perf_counter() - start

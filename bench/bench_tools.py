@@ -8,8 +8,8 @@ Both sides run the same snippets through their python tool's public entry point 
 * latency: one env calling the tool back to back (p50 / p99 per call);
 * throughput: ``--envs`` envs calling at once from threads (calls per second).
 
-GEM runs in its own interpreter (a throwaway venv with ``gem-llm==0.1.0``; created under
-``.bench-venvs/`` on first use unless ``--gem-python`` points at one). Ours runs with the strongest
+GEM runs in its own interpreter (a throwaway venv with ``gem-llm==0.1.0``, see
+``gem_reference.py``; ``--gem-python`` names one). Ours runs with the strongest
 isolation available (printed), GEM's with none (its default).
 """
 
@@ -19,10 +19,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from gem_reference import gem_python, run_in_gem
 
 SNIPPETS = [
     "print(sum(i * i for i in range(1000)))",
@@ -75,17 +75,6 @@ GEM_SIDE = MEASURE + textwrap.dedent(
 )
 
 
-def gem_python(explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    venv = Path(__file__).resolve().parent.parent / ".bench-venvs" / "gem"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "gem-llm==0.1.0"], check=True)
-    return str(python)
-
-
 def run_ours(calls: int, envs: int, workers: int) -> tuple[dict[str, float], str]:
     from gem_gymnasium.tools.base import ToolCall  # noqa: F401  (import cost outside the timing)
     from gem_gymnasium.tools.python import PythonTool
@@ -118,17 +107,17 @@ def main() -> int:
     for _ in range(args.rounds):
         result, isolation = run_ours(args.calls, args.envs, args.workers)
         ours_runs.append(result)
-        out = subprocess.run(
-            [gem, "-c", GEM_SIDE, json.dumps(ACTIONS), str(args.calls), str(args.envs)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent,
-            # GEM's tool starts `python` from PATH: make that its venv's interpreter itself
-            # (not a shim script), which is GEM's best case.
-            env={**os.environ, "PATH": f"{Path(gem).parent}{os.pathsep}{os.environ['PATH']}"},
+        gem_runs.append(
+            run_in_gem(
+                GEM_SIDE,
+                gem,
+                json.dumps(ACTIONS),
+                str(args.calls),
+                str(args.envs),
+                cwd=Path(__file__).resolve().parent,
+                python_on_path=True,  # GEM's tool starts `python` from PATH
+            )
         )
-        gem_runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
 
     def median(runs: list[dict[str, float]], key: str) -> float:
         return statistics.median(run[key] for run in runs)

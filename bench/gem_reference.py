@@ -34,10 +34,32 @@ def gem_python(explicit: str | None = None) -> str:
     return str(python)
 
 
-def run_in_gem(code: str, python: str, *args: str, timeout: float = 1800) -> Any:
-    """Run ``code`` with GEM's Python; it must print one JSON document as its last line."""
+def run_in_gem(
+    code: str,
+    python: str,
+    *args: str,
+    timeout: float = 1800,
+    cwd: str | Path | None = None,
+    python_on_path: bool = False,
+) -> Any:
+    """Run ``code`` with GEM's Python; it must print one JSON document as its last line.
+
+    Args:
+        cwd: Working directory of the GEM side (GEM's tools write scratch folders there).
+        python_on_path: Put ``python``'s own folder first on ``PATH``, for GEM code that starts
+            ``python`` from ``PATH`` (its python tool): then that is the venv's interpreter
+            itself, not a shim script, which is GEM's best case.
+    """
+    env = None
+    if python_on_path:
+        env = {**os.environ, "PATH": f"{Path(python).parent}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(
-        [python, "-c", code, *args], capture_output=True, text=True, timeout=timeout
+        [python, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=env,
     )
     if result.returncode != 0:
         raise RuntimeError(f"GEM side failed:\n{result.stderr[-3000:]}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -82,54 +81,15 @@ def test_search_tool_parses_first_call_and_formats(bm25):
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory):
-    """A sentence-transformers model built here: a WordPiece tokenizer trained on the corpus and
-    a randomly initialised two-layer BERT, mean-pooled. No download."""
-    torch = pytest.importorskip("torch")
+    """The package's tiny local encoder (random two-layer BERT, WordPiece trained on the shipped
+    corpus): a real sentence-transformers model with no download."""
+    pytest.importorskip("torch")
     pytest.importorskip("faiss")
-    st = pytest.importorskip("sentence_transformers")
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    pytest.importorskip("sentence_transformers")
+    from gem_gymnasium.tools.tiny_encoder import build_tiny_encoder
 
-    directory = Path(tmp_path_factory.mktemp("encoder"))
     texts = [p.contents for p in load_corpus()]
-    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=True)
-    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    wordpiece.train_from_iterator(
-        texts,
-        trainers.WordPieceTrainer(
-            vocab_size=2000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-        ),
-    )
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=wordpiece,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
-    )
-    tokenizer.save_pretrained(directory)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=wordpiece.get_vocab_size(),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=256,
-    )
-    BertModel(config).save_pretrained(directory)
-    try:  # sentence-transformers >= 5.2 moved the modules
-        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
-    except ImportError:
-        from sentence_transformers.models import Pooling, Transformer
-    transformer = Transformer(str(directory), max_seq_length=128)
-    dimension = getattr(transformer, "get_embedding_dimension", None) or (
-        transformer.get_word_embedding_dimension
-    )
-    pooling = Pooling(dimension(), "mean")
-    return st.SentenceTransformer(modules=[transformer, pooling], device="cpu")
+    return build_tiny_encoder(texts, tmp_path_factory.mktemp("encoder"))
 
 
 def test_dense_retriever_finds_each_passage_by_its_text(tiny_encoder, tmp_path):
