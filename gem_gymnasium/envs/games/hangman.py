@@ -6,7 +6,7 @@ import string
 from typing import Any
 
 from gem_gymnasium.core import Outcome, TextEnv
-from gem_gymnasium.envs.games.word_data import MAX_WORD_LENGTH, MIN_WORD_LENGTH, words_of_length
+from gem_gymnasium.envs.games.word_data import check_word_length, random_word
 
 #: Two example words per length for the prompt (the second is used when the first is the secret).
 EXAMPLE_WORDS = {
@@ -105,14 +105,7 @@ class Hangman(TextEnv[str]):
         **kwargs: Any,
     ) -> None:
         super().__init__(max_turns=max_turns, **kwargs)
-        if not isinstance(word_length, int) or not (
-            MIN_WORD_LENGTH <= word_length <= MAX_WORD_LENGTH
-        ):
-            raise ValueError(
-                f"Hangman: word_length must be an int in {MIN_WORD_LENGTH}..{MAX_WORD_LENGTH}, "
-                f"got {word_length!r}"
-            )
-        self.word_length = word_length
+        self.word_length = check_word_length("Hangman", word_length)
         self.randomize = bool(randomize)
         self.secret = ""
         self.revealed: list[bool] = []
@@ -124,8 +117,7 @@ class Hangman(TextEnv[str]):
         if self.randomize:
             choice = RANDOM_CHOICES[int(rng.integers(len(RANDOM_CHOICES)))]
             self.word_length, self.max_turns = choice
-        pool = words_of_length(self.word_length)
-        self.secret = pool[int(rng.integers(len(pool)))].upper()
+        self.secret = random_word(rng, self.word_length)
         self.revealed = [False] * self.word_length
         self.guessed_letters = []
         self.wrong_words = []
@@ -209,9 +201,8 @@ class Hangman(TextEnv[str]):
         letters = [c for c in string.ascii_uppercase if c not in self.guessed_letters]
         if letters and rng.random() < 0.8:
             return f"\\boxed{{{letters[int(rng.integers(len(letters)))]}}}"
-        pool = words_of_length(self.word_length)
         for _ in range(8):  # a repeat needs eight unlucky draws from hundreds of words
-            word = pool[int(rng.integers(len(pool)))].upper()
+            word = random_word(rng, self.word_length)
             if word not in self.wrong_words:
                 break
         return f"\\boxed{{{word}}}"

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import functools
 from importlib.resources import files
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "COMMON_COUNT",
     "MAX_WORD_LENGTH",
     "MIN_WORD_LENGTH",
     "Pool",
+    "check_word_length",
     "dictionary",
     "is_word",
     "puzzle_words",
+    "random_word",
     "words_of_length",
 ]
 
@@ -65,3 +70,20 @@ def dictionary() -> frozenset[str]:
 def is_word(word: str) -> bool:
     """Whether ``word`` (any case) is in the dictionary."""
     return word.lower() in dictionary()
+
+
+def check_word_length(game: str, word_length: object) -> int:
+    """``word_length``, checked: a ``ValueError`` that names ``game`` unless the lists hold
+    words of that length."""
+    if not isinstance(word_length, int) or not MIN_WORD_LENGTH <= word_length <= MAX_WORD_LENGTH:
+        raise ValueError(
+            f"{game}: word_length must be an int in {MIN_WORD_LENGTH}..{MAX_WORD_LENGTH}, "
+            f"got {word_length!r}"
+        )
+    return word_length
+
+
+def random_word(rng: np.random.Generator, length: int) -> str:
+    """A common puzzle word of ``length`` letters, uppercase, drawn with one call on ``rng``."""
+    pool = words_of_length(length)
+    return pool[int(rng.integers(len(pool)))].upper()

@@ -6,12 +6,7 @@ from collections import Counter
 from typing import Any
 
 from gem_gymnasium.core import Outcome, TextEnv
-from gem_gymnasium.envs.games.word_data import (
-    MAX_WORD_LENGTH,
-    MIN_WORD_LENGTH,
-    is_word,
-    words_of_length,
-)
+from gem_gymnasium.envs.games.word_data import check_word_length, is_word, random_word
 
 GREEN, YELLOW, GREY = "G", "Y", "X"
 
@@ -121,14 +116,7 @@ class Wordle(TextEnv[str]):
         **kwargs: Any,
     ) -> None:
         super().__init__(max_turns=max_turns, **kwargs)
-        if not isinstance(word_length, int) or not (
-            MIN_WORD_LENGTH <= word_length <= MAX_WORD_LENGTH
-        ):
-            raise ValueError(
-                f"Wordle: word_length must be an int in {MIN_WORD_LENGTH}..{MAX_WORD_LENGTH}, "
-                f"got {word_length!r}"
-            )
-        self.word_length = word_length
+        self.word_length = check_word_length("Wordle", word_length)
         self.only_real_words = bool(only_real_words)
         self.randomize = bool(randomize)
         self.secret = ""
@@ -140,8 +128,7 @@ class Wordle(TextEnv[str]):
         if self.randomize:
             choice = RANDOM_CHOICES[int(rng.integers(len(RANDOM_CHOICES)))]
             self.word_length, self.max_turns = choice
-        pool = words_of_length(self.word_length)
-        self.secret = pool[int(rng.integers(len(pool)))].upper()
+        self.secret = random_word(rng, self.word_length)
         self.guesses = []
         self.greens = [False] * self.word_length
 
@@ -220,10 +207,9 @@ class Wordle(TextEnv[str]):
 
     def sample_random_action(self) -> str:
         guessed = {g for g, _ in self.guesses}
-        pool = words_of_length(self.word_length)
         rng = self.action_space.np_random
         for _ in range(8):  # nearly always the first draw: at most max_turns words are guessed
-            word = pool[int(rng.integers(len(pool)))].upper()
+            word = random_word(rng, self.word_length)
             if word not in guessed:
                 break
         return f"\\boxed{{{word}}}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
+import numpy as np
 import pytest
 
 from gem_gymnasium.envs.games import word_data
@@ -47,3 +48,23 @@ def test_lists_are_loaded_once():
 def test_unknown_pool_is_rejected():
     with pytest.raises(ValueError, match="pool"):
         word_data.puzzle_words("huge")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("length", [word_data.MIN_WORD_LENGTH, 5, word_data.MAX_WORD_LENGTH])
+def test_check_word_length_accepts_the_lengths_the_lists_hold(length):
+    assert word_data.check_word_length("Wordle", length) == length
+    assert word_data.words_of_length(length)
+
+
+@pytest.mark.parametrize("length", [2, 9, 0, -5, 5.0, "5", None])
+def test_check_word_length_names_the_game(length):
+    with pytest.raises(ValueError, match=r"^Hangman: word_length must be an int in 3\.\.8"):
+        word_data.check_word_length("Hangman", length)
+
+
+def test_random_word_is_a_seeded_uppercase_common_word():
+    draws = [word_data.random_word(np.random.default_rng(4), 6) for _ in range(2)]
+    assert draws[0] == draws[1] and draws[0].isupper() and len(draws[0]) == 6
+    assert draws[0].lower() in word_data.words_of_length(6)
+    rng = np.random.default_rng(0)
+    assert len({word_data.random_word(rng, 5) for _ in range(50)}) > 40
