@@ -6,7 +6,7 @@ import string
 from typing import Any
 
 from gem_gymnasium.core import Outcome, TextEnv
-from gem_gymnasium.envs.games.word_data import check_word_length, random_word
+from gem_gymnasium.envs.games.word_data import check_word_length, parse_word, random_word
 
 #: Two example words per length for the prompt (the second is used when the first is the secret).
 EXAMPLE_WORDS = {
@@ -155,10 +155,7 @@ class Hangman(TextEnv[str]):
         return f"Enter one letter as \\boxed{{E}} or the whole word as \\boxed{{{self.example_word()}}}."
 
     def parse_move(self, content: str) -> str | None:
-        guess = "".join(content.split())
-        if not guess or not guess.isascii() or not guess.isalpha():
-            return None
-        return guess.upper()
+        return parse_word(content)
 
     def play(self, guess: str) -> Outcome:
         if len(guess) == 1:

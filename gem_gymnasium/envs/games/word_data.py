@@ -24,6 +24,7 @@ __all__ = [
     "check_word_length",
     "dictionary",
     "is_word",
+    "parse_word",
     "puzzle_words",
     "random_word",
     "words_of_length",
@@ -87,3 +88,12 @@ def random_word(rng: np.random.Generator, length: int) -> str:
     """A common puzzle word of ``length`` letters, uppercase, drawn with one call on ``rng``."""
     pool = words_of_length(length)
     return pool[int(rng.integers(len(pool)))].upper()
+
+
+def parse_word(content: str) -> str | None:
+    """``content`` as an uppercase word (whitespace dropped), or ``None`` unless it is all
+    ASCII letters."""
+    word = "".join(content.split())
+    if not word or not word.isascii() or not word.isalpha():
+        return None
+    return word.upper()

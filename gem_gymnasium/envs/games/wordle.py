@@ -6,7 +6,12 @@ from collections import Counter
 from typing import Any
 
 from gem_gymnasium.core import Outcome, TextEnv
-from gem_gymnasium.envs.games.word_data import check_word_length, is_word, random_word
+from gem_gymnasium.envs.games.word_data import (
+    check_word_length,
+    is_word,
+    parse_word,
+    random_word,
+)
 
 GREEN, YELLOW, GREY = "G", "Y", "X"
 
@@ -170,10 +175,7 @@ class Wordle(TextEnv[str]):
         return f"Enter a {self.word_length}-letter word as \\boxed{{WORD}}, for example \\boxed{{{example}}}."
 
     def parse_move(self, content: str) -> str | None:
-        word = "".join(content.split())
-        if not word or not word.isascii() or not word.isalpha():
-            return None
-        return word.upper()
+        return parse_word(content)
 
     def play(self, guess: str) -> Outcome:
         if len(guess) != self.word_length:

@@ -182,6 +182,12 @@ class TextAECEnv(AECEnv, Generic[MoveT]):
         """A format error or an invalid move: by default the turn passes to the next seat."""
         return Turn(feedback=f"{why} You lose your turn.", news=f"{agent} lost its turn.")
 
+    def invalid_move(self, agent: str, why: str) -> Turn:
+        """A parsed but illegal move: what :meth:`lose_turn` does, flagged as invalid."""
+        turn = self.lose_turn(agent, why)
+        turn.valid = False
+        return turn
+
     def scripted_move(self, agent: str) -> str:
         """The action of a simple built-in strategy for ``agent`` (a baseline opponent)."""
         return self.sample_random_action(agent)

@@ -117,9 +117,7 @@ class raw_env(TextAECEnv[int]):
         row = drop_row(self.board, column - 1) if 1 <= column <= self.cols else None
         if row is None:
             state = "full" if 1 <= column <= self.cols else f"not 1-{self.cols}"
-            turn = self.lose_turn(agent, f"Invalid move: column {column} is {state}.")
-            turn.valid = False
-            return turn
+            return self.invalid_move(agent, f"Invalid move: column {column} is {state}.")
         mark = MARKS[agent]
         self.board[row][column - 1] = mark
         done = f"{agent} dropped {mark} into column {column}."

@@ -157,9 +157,7 @@ class raw_env(TextAECEnv[str]):
 
     def play(self, agent: str, word: str, message: str) -> Turn:
         if word not in legal_words(self.history):
-            turn = self.lose_turn(agent, f"Invalid move: you cannot {word} now.")
-            turn.valid = False
-            return turn
+            return self.invalid_move(agent, f"Invalid move: you cannot {word} now.")
         return self._act(agent, word, feedback="")
 
     def lose_turn(self, agent: str, why: str) -> Turn:

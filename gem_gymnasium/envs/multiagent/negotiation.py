@@ -190,19 +190,18 @@ class raw_env(TextAECEnv[Move]):
         said = f'\n{agent} says: "{message}"' if message else ""
         standing = self.proposal is not None and self.proposal[0] != agent
         if kind in ("accept", "reject") and not standing:
-            turn = self.lose_turn(agent, f"Invalid move: there is no proposal to {kind}.")
+            turn = self.invalid_move(agent, f"Invalid move: there is no proposal to {kind}.")
         elif kind == "propose" and (
             len(share) != len(ITEMS)
             or any(not 0 <= n <= c for n, c in zip(share, self.counts, strict=True))
         ):
-            turn = self.lose_turn(
+            turn = self.invalid_move(
                 agent,
                 f"Invalid proposal: give {len(ITEMS)} numbers within the pool "
                 f"({' '.join(map(str, self.counts))}).",
             )
         else:
             return self._apply(agent, kind, share, said)
-        turn.valid = False
         turn.news += said
         return turn
 

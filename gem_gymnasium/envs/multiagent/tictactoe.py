@@ -108,9 +108,7 @@ class raw_env(TextAECEnv[int]):
     def play(self, agent: str, cell: int, message: str) -> Turn:
         if not 1 <= cell <= 9 or self.board[(cell - 1) // 3][(cell - 1) % 3] != EMPTY:
             why = f"Invalid move: cell {cell} is {'taken' if 1 <= cell <= 9 else 'not 1-9'}."
-            turn = self.lose_turn(agent, why)
-            turn.valid = False
-            return turn
+            return self.invalid_move(agent, why)
         mark = MARKS[agent]
         self.board[(cell - 1) // 3][(cell - 1) % 3] = mark
         done = f"{agent} placed {mark} on cell {cell}."

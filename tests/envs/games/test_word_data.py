@@ -68,3 +68,21 @@ def test_random_word_is_a_seeded_uppercase_common_word():
     assert draws[0].lower() in word_data.words_of_length(6)
     rng = np.random.default_rng(0)
     assert len({word_data.random_word(rng, 5) for _ in range(50)}) > 40
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("crane", "CRANE"),
+        (" c r a n e\n", "CRANE"),
+        ("a", "A"),
+        ("", None),
+        ("   ", None),
+        ("cr4ne", None),
+        ("café", None),
+        ("crane!", None),
+        ("ｃｒａｎｅ", None),
+    ],
+)
+def test_parse_word(content, expected):
+    assert word_data.parse_word(content) == expected
