@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ RANDOM_PRESETS = ((16, 20), (32, 30), (64, 50))
 Board = tuple[tuple[int, ...], ...]  # rows of tile values, 0 = empty
 
 
+@lru_cache(maxsize=65536)  # few distinct lines occur; moves repeat them constantly
 def slide_line(line: tuple[int, ...]) -> tuple[int, ...]:
     """Slide a line towards index 0, merging each pair of equal neighbours once.
 
@@ -151,6 +153,7 @@ class Game2048(TextEnv[str]):
         self.size = size
         self.randomize = randomize
         self.board: Board = ()
+        self._legal: tuple[Board, list[str]] = ((), [])  # (board, its legal moves) cache
         self.start_max = 2  # largest tile at reset
         self.best = 2  # largest tile so far, capped at the target
 
@@ -180,10 +183,9 @@ class Game2048(TextEnv[str]):
         lines = ["Board:", render_board(self.board)]
         lines.append(f"Largest tile: {max_tile(self.board)} (target {self.target_tile}).")
         if not self.done:
-            moves = legal_moves(self.board)
             lines.append(
                 f"Turns left: {self.max_turns - self.turn}. "
-                f"Moves that change the board: {', '.join(moves)}."
+                f"Moves that change the board: {', '.join(self.legal_moves())}."
             )
         return "\n".join(lines)
 
@@ -199,7 +201,7 @@ class Game2048(TextEnv[str]):
         if after == self.board:
             return Outcome(
                 f"Invalid move: moving {direction} changes nothing. "
-                f"Moves that change the board: {', '.join(legal_moves(self.board))}.",
+                f"Moves that change the board: {', '.join(self.legal_moves())}.",
                 valid=False,
             )
         self.board = spawn_tile(after, self.np_random)
@@ -209,7 +211,7 @@ class Game2048(TextEnv[str]):
             return Outcome(
                 f"{feedback} You made the {self.target_tile} tile!", reward=reward, won=True
             )
-        if not legal_moves(self.board):
+        if not self.legal_moves():
             return Outcome(
                 f"{feedback} No move can change the board any more.",
                 reward=reward,
@@ -217,6 +219,12 @@ class Game2048(TextEnv[str]):
                 reason="no_moves",
             )
         return Outcome(feedback, reward=reward)
+
+    def legal_moves(self) -> list[str]:
+        """The directions that change the current board (cached per board)."""
+        if self._legal[0] is not self.board:
+            self._legal = (self.board, legal_moves(self.board))
+        return self._legal[1]
 
     def _progress_reward(self) -> float:
         """Growth of the capped largest tile, in doublings, as a fraction of the way to the target."""
@@ -229,6 +237,5 @@ class Game2048(TextEnv[str]):
         return reward
 
     def sample_random_action(self) -> str:
-        moves = legal_moves(self.board) if self.board else []
-        choices = moves or list(DIRECTIONS)
+        choices = self.legal_moves() or list(DIRECTIONS)
         return f"\\boxed{{{choices[int(self.action_space.np_random.integers(len(choices)))]}}}"
