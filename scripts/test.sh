@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh test
 .venv/bin/python -m ruff check gem_gymnasium tests bench examples
-.venv/bin/python -m pytest "$@"
+# One worker per CPU: the suite is dominated by independent env checks.
+.venv/bin/python -m pytest -n auto "$@"
