@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 GEM_REQUIREMENT = "gem-llm==0.1.0"
+#: Modules GEM 0.1.0 imports without declaring them (Crosswords needs pandas, math pylatexenc).
+GEM_UNDECLARED = ("pandas", "pylatexenc")
 
 
 def gem_python(explicit: str | None = None) -> str:
@@ -29,7 +31,8 @@ def gem_python(explicit: str | None = None) -> str:
         print(f"creating a throwaway venv with {GEM_REQUIREMENT} in {env_dir} ...", file=sys.stderr)
         venv.create(env_dir, with_pip=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", GEM_REQUIREMENT], check=True
+            [str(python), "-m", "pip", "install", "--quiet", GEM_REQUIREMENT, *GEM_UNDECLARED],
+            check=True,
         )
     return str(python)
 
