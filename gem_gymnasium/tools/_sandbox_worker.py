@@ -15,7 +15,7 @@ Isolation levels:
     when not started as root) and pivots into a new root that holds only read-only binds of the
     system library directories and the interpreter's installation, ``/dev/{null,zero,random,
     urandom}``, a private ``/proc`` and, per call, an empty size-capped tmpfs work dir
-    (``/sandbox``, also mounted at ``/tmp``). The network namespace has only a loopback device,
+    (``/sandbox``, also mounted at ``/tmp`` unless the interpreter lives there). The network namespace has only a loopback device,
     left down. The worker is PID 1 of its namespace, so ``kill(-1)`` ends every leftover.
 ``rlimits``
     No namespaces: the code runs in a fresh temporary work dir and is contained by resource limits
@@ -322,7 +322,11 @@ class Worker:
                 _mount(
                     "tmpfs", WORKDIR, "tmpfs", MS_NOSUID | MS_NODEV, f"size={self.disk_mb}m{owner}"
                 )
-                _mount(WORKDIR, "/tmp", None, MS_BIND)
+                # /tmp is the work dir too, unless the interpreter's installation lives under
+                # /tmp (a venv in a temporary checkout): covering it would hide the packages.
+                # TMPDIR names the work dir either way.
+                if not os.listdir("/tmp"):
+                    _mount(WORKDIR, "/tmp", None, MS_BIND)
             os.dup2(stdin_fd, 0)
             os.dup2(stdout_fd, 1)
             os.dup2(stderr_fd, 2)
