@@ -39,3 +39,15 @@ def test_custom_env_example_runs_as_a_script() -> None:
         check=True,
     )
     assert "Correct!" in result.stdout
+
+
+def test_sb3_example_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "examples/sb3_ppo.py", "--steps", "256"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "GuessTheNumber" in result.stdout

@@ -115,3 +115,21 @@ def test_async_vector_env_default_shared_memory_returns_fresh_strings(copy_obs: 
             assert tuple(obs) == actions
     finally:
         envs.close()
+
+
+def test_make_vec_async_with_default_arguments_returns_fresh_strings() -> None:
+    """The issue Gymnasium 1.4 has with Text shared memory, on a registered env, 8 workers."""
+    import gem_gymnasium  # noqa: F401
+
+    envs = gym.make_vec("gem/GuessTheNumber-v0", 8, vectorization_mode="async")
+    reference = [gym.make("gem/GuessTheNumber-v0") for _ in range(8)]
+    try:
+        for seed in (0, 100):  # stale strings would repeat the first reset's observations
+            obs, _ = envs.reset(seed=seed)
+            assert list(obs) == [env.reset(seed=seed + i)[0] for i, env in enumerate(reference)]
+            actions = tuple(f"\\boxed{{{3 + i}}}" for i in range(8))
+            obs, *_ = envs.step(actions)
+            expected = [env.step(a)[0] for env, a in zip(reference, actions, strict=True)]
+            assert list(obs) == expected and len(set(obs)) > 1
+    finally:
+        envs.close()
