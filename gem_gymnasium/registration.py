@@ -429,56 +429,33 @@ TASKS: tuple[Family, ...] = (
 
 # --- multi-agent games (PettingZoo) seen from one seat -------------------------------------------
 
+
+def _one_seat(game: str, summary: str, *, scripted: str = "vsScripted") -> Family:
+    """A multi-agent game played from seat 0 against a random or a scripted opponent."""
+    return Family(
+        name=game,
+        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
+        summary=summary,
+        presets={
+            "vsRandom": dict(game=game, opponent="random"),
+            scripted: dict(game=game, opponent="scripted"),
+        },
+        group="multiagent",
+    )
+
+
 MULTIAGENT: tuple[Family, ...] = (
-    Family(
-        name="TicTacToe",
-        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
-        summary="TicTacToe from seat 0 against a random or win-or-block opponent.",
-        presets={
-            "vsRandom": dict(game="TicTacToe", opponent="random"),
-            "vsScripted": dict(game="TicTacToe", opponent="scripted"),
-        },
-        group="multiagent",
+    _one_seat("TicTacToe", "TicTacToe from seat 0 against a random or win-or-block opponent."),
+    _one_seat("ConnectFour", "Connect Four from seat 0 against a random or win-or-block opponent."),
+    _one_seat("KuhnPoker", "Kuhn Poker (hidden cards) against a random or value-betting opponent."),
+    _one_seat(
+        "PrisonersDilemma",
+        "Iterated Prisoner's Dilemma with messages against random or tit for tat.",
+        scripted="vsTitForTat",
     ),
-    Family(
-        name="ConnectFour",
-        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
-        summary="Connect Four from seat 0 against a random or win-or-block opponent.",
-        presets={
-            "vsRandom": dict(game="ConnectFour", opponent="random"),
-            "vsScripted": dict(game="ConnectFour", opponent="scripted"),
-        },
-        group="multiagent",
-    ),
-    Family(
-        name="KuhnPoker",
-        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
-        summary="Kuhn Poker (hidden cards) against a random or value-betting opponent.",
-        presets={
-            "vsRandom": dict(game="KuhnPoker", opponent="random"),
-            "vsScripted": dict(game="KuhnPoker", opponent="scripted"),
-        },
-        group="multiagent",
-    ),
-    Family(
-        name="PrisonersDilemma",
-        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
-        summary="Iterated Prisoner's Dilemma with messages against random or tit for tat.",
-        presets={
-            "vsRandom": dict(game="PrisonersDilemma", opponent="random"),
-            "vsTitForTat": dict(game="PrisonersDilemma", opponent="scripted"),
-        },
-        group="multiagent",
-    ),
-    Family(
-        name="Negotiation",
-        entry_point="gem_gymnasium.envs.multiagent.single_agent:SingleAgentEnv",
-        summary="Split a pool of items with private values against a random or fair-ish opponent.",
-        presets={
-            "vsRandom": dict(game="Negotiation", opponent="random"),
-            "vsScripted": dict(game="Negotiation", opponent="scripted"),
-        },
-        group="multiagent",
+    _one_seat(
+        "Negotiation",
+        "Split a pool of items with private values against a random or fair-ish opponent.",
     ),
 )
 
