@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,14 +115,6 @@ def test_render_board_aligns_tiles():
 
 
 # --- the environment -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("env_id", PRESETS)
-def test_check_env(env_id):
-    env = gym.make(env_id)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(env.unwrapped)
 
 
 def test_gem_aliases():
