@@ -96,7 +96,32 @@ class Turn:
     next_agent: str | None = None
 
 
-class TextAECEnv(AECEnv, Generic[MoveT]):
+class TextSpaces:
+    """Per-agent text spaces and the game's generator, shared by the AEC and Parallel games."""
+
+    possible_agents: list[str]
+
+    def _init_text_spaces(self, max_length: int) -> None:
+        # One space object per agent, created once: PettingZoo's tests seed them in place.
+        self._observation_spaces = {a: TextSpace(max_length) for a in self.possible_agents}
+        self._action_spaces = {a: TextSpace(max_length) for a in self.possible_agents}
+        self._np_random: np.random.Generator | None = None
+
+    @property
+    def np_random(self) -> np.random.Generator:
+        """The game's random generator (seeded by ``reset(seed=...)``)."""
+        if self._np_random is None:
+            self._np_random, _ = seeding.np_random()
+        return self._np_random
+
+    def observation_space(self, agent: str) -> TextSpace:
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> TextSpace:
+        return self._action_spaces[agent]
+
+
+class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
     """Base class of turn-based multi-agent text games; see the module docstring for the hooks.
 
     Args:
@@ -140,10 +165,7 @@ class TextAECEnv(AECEnv, Generic[MoveT]):
         self.format_error_reward = float(format_error_reward)
         self.end_on_format_error = bool(end_on_format_error)
         self.render_mode = render_mode
-        # One space object per agent, created once: PettingZoo's tests seed them in place.
-        self._observation_spaces = {a: TextSpace(max_length) for a in self.possible_agents}
-        self._action_spaces = {a: TextSpace(max_length) for a in self.possible_agents}
-        self._np_random: np.random.Generator | None = None
+        self._init_text_spaces(max_length)
         self.agents: list[str] = []
         self.turn = 0
         self.game_over = True
@@ -203,19 +225,6 @@ class TextAECEnv(AECEnv, Generic[MoveT]):
         return "\n\n".join(f"[{a}]\n{self.describe_state(a)}" for a in self.possible_agents)
 
     # --- the PettingZoo API ---------------------------------------------------------------------
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The game's random generator (seeded by ``reset(seed=...)``)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
-
-    def observation_space(self, agent: str) -> TextSpace:
-        return self._observation_spaces[agent]
-
-    def action_space(self, agent: str) -> TextSpace:
-        return self._action_spaces[agent]
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
         if seed is not None:

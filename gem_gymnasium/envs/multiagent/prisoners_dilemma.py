@@ -55,14 +55,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
-from gem_gymnasium.envs.multiagent.base import boxed, compose, extract_message
+from gem_gymnasium.envs.multiagent.base import TextSpaces, boxed, compose, extract_message
 from gem_gymnasium.parsing import last_boxed
-from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
+from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
 
 __all__ = ["DEFAULT_PAYOFFS", "env", "parallel_env", "raw_env"]
 
@@ -80,7 +79,7 @@ def parse_choice(content: str) -> str | None:
     return _WORDS.get(content.strip().lower())
 
 
-class raw_env(ParallelEnv):
+class raw_env(TextSpaces, ParallelEnv):
     """The iterated Prisoner's Dilemma as a native PettingZoo ``ParallelEnv``."""
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -117,9 +116,7 @@ class raw_env(ParallelEnv):
         self.end_on_format_error = bool(end_on_format_error)
         self.render_mode = render_mode
         self.possible_agents = ["player_0", "player_1"]
-        self._observation_spaces = {a: TextSpace(max_length) for a in self.possible_agents}
-        self._action_spaces = {a: TextSpace(max_length) for a in self.possible_agents}
-        self._np_random: np.random.Generator | None = None
+        self._init_text_spaces(max_length)
         self.agents: list[str] = []
         self.round = 0
         self.rounds = max_cycles
@@ -128,19 +125,6 @@ class raw_env(ParallelEnv):
         self.scores: dict[str, float] = {}
 
     # --- the PettingZoo API ---------------------------------------------------------------------
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The game's generator (the game itself is deterministic; kept for a uniform API)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
-
-    def observation_space(self, agent: str) -> TextSpace:
-        return self._observation_spaces[agent]
-
-    def action_space(self, agent: str) -> TextSpace:
-        return self._action_spaces[agent]
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
