@@ -19,7 +19,7 @@ Hooks, in the order an episode calls them::
     describe_state() -> str       the current board / state, shown after every turn
     action_prompt() -> str        what to enter next
     parse_move(content)           the boxed content -> a move, or None for a format error
-    play(move) -> Outcome         apply a legal or illegal move
+    play(move) -> Outcome | str   apply a legal or illegal move (a str: an ordinary move's feedback)
     turn_limit_reward() -> float  paid once when max_turns runs out
     sample_random_action() -> str a well-formed random action
 """
@@ -38,9 +38,11 @@ from gymnasium.utils import seeding
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
-__all__ = ["EnvState", "Outcome", "TextEnv", "randint"]
+__all__ = ["EnvState", "Outcome", "TextEnv"]
 
 MoveT = TypeVar("MoveT")
+
+_UNIFORM_BLOCK = 64  # uniforms drawn per Generator call by TextEnv.randint
 
 
 @dataclass(slots=True)
@@ -62,15 +64,6 @@ class Outcome:
     won: bool = False
     lost: bool = False
     reason: str | None = None
-
-
-def randint(rng: np.random.Generator, low: int, high: int) -> int:
-    """A uniform integer in ``[low, high]`` from ``rng``.
-
-    Several times cheaper than ``rng.integers`` (whose argument handling dominates small draws);
-    the float draw's bias, at most ``(high - low + 1) / 2**53``, is far below anything measurable.
-    """
-    return low + int(rng.random() * (high - low + 1))
 
 
 @dataclass(frozen=True)
@@ -146,6 +139,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         self.action_space = TextSpace(max_length)
         self.turn = 0
         self.done = True
+        self._uniforms: list[float] = []  # TextEnv.randint's pending draws, last one first
 
     # --- hooks for subclasses -------------------------------------------------------------------
 
@@ -169,8 +163,12 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         r"""Turn the content of the last ``\boxed{}`` into a move; ``None`` is a format error."""
         raise NotImplementedError
 
-    def play(self, move: MoveT) -> Outcome:
-        """Apply a parsed move and say what happened."""
+    def play(self, move: MoveT) -> Outcome | str:
+        """Apply a parsed move and say what happened.
+
+        Return the feedback text alone for an ordinary move (valid, no reward, the game goes
+        on); an :class:`Outcome` for anything else.
+        """
         raise NotImplementedError
 
     def turn_limit_reward(self) -> float:
@@ -185,6 +183,28 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
     #: by default; tasks that answer in ``<answer>`` tags override it with a method.
     extract_answer = staticmethod(last_boxed)
 
+    # --- randomness -----------------------------------------------------------------------------
+
+    def randint(self, low: int, high: int) -> int:
+        """A uniform integer in ``[low, high]`` from :attr:`np_random`, cheaply.
+
+        ``Generator.integers`` and even ``Generator.random()`` cost about half a microsecond per
+        call in argument handling, a large part of a text game's reset. So uniforms are drawn in
+        blocks of 64 and handed out in the order single ``random()`` calls would give them. A
+        reseed or a new :attr:`np_random` drops the block; snapshots carry it. The float draw's
+        bias, at most ``(high - low + 1) / 2**53``, is far below anything measurable.
+        """
+        uniforms = self._uniforms
+        if not uniforms:
+            uniforms = self._uniforms = self.np_random.random(_UNIFORM_BLOCK)[::-1].tolist()
+        return low + int(uniforms.pop() * (high - low + 1))
+
+    def _set_np_random(self, value: np.random.Generator) -> None:
+        gym.Env.np_random.fset(self, value)
+        self._uniforms = []
+
+    np_random = property(gym.Env.np_random.fget, _set_np_random, doc=gym.Env.np_random.__doc__)
+
     # --- the Gymnasium API -------------------------------------------------------------------------
 
     def reset(
@@ -192,58 +212,68 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
     ) -> tuple[str, dict[str, Any]]:
         """Start an episode; the observation is the rules followed by the initial state."""
         super().reset(seed=seed)
+        if seed is not None:
+            self._uniforms = []
         self.turn = 0
         self.done = False
         self._new_episode(options)
-        observation = "\n\n".join(
-            filter(None, (self.rules(), self.describe_state(), self.action_prompt()))
-        )
+        rules, state, prompt = self.rules(), self.describe_state(), self.action_prompt()
+        if rules and prompt and not state:  # the usual case (the rules describe the start)
+            observation = f"{rules}\n\n{prompt}"
+        else:
+            observation = "\n\n".join(filter(None, (rules, state, prompt)))
         info = {"turn": 0, "max_turns": self.max_turns, "valid_action": True, "format_error": False}
         return observation, info
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Play one turn; see the module docstring for rewards and termination."""
-        # This is the hot path of every rollout: keep it free of avoidable calls.
-        if not isinstance(action, str):
-            self.check_action(action)
-        if self.done:
-            raise ResetNeeded(
-                f"{type(self).__name__}: the episode has ended; call reset() before step()"
-            )
-        self.turn += 1
+        # The hot path of every rollout: one branch guards both misuse checks, and an ordinary
+        # move (``play`` returned its feedback as a str) needs no Outcome object.
+        if self.done or not isinstance(action, str):
+            self._check_step(action)
+        self.turn = turn = self.turn + 1
         answer = self.extract_answer(action)
         move = None if answer is None else self.parse_move(answer)
         outcome = self._format_error_outcome() if move is None else self.play(move)
 
-        reward = outcome.reward
-        terminated = outcome.won or outcome.lost
+        if type(outcome) is str:
+            feedback, reward, valid, won, terminated = outcome, 0.0, True, False, False
+        else:
+            feedback, reward, valid = outcome.feedback, outcome.reward, outcome.valid
+            won = outcome.won
+            terminated = won or outcome.lost
         if terminated:
-            reason = outcome.reason or ("won" if outcome.won else "lost")
-        elif self.turn >= self.max_turns:
+            reason = outcome.reason or ("won" if won else "lost")
+        elif turn >= self.max_turns:
             reward += self.turn_limit_reward()
             terminated, reason = True, "turn_limit"
         self.done = terminated
 
+        state = self.describe_state()
         if terminated:
-            tail = "You won!" if outcome.won else f"Game over ({reason.replace('_', ' ')})."
+            tail = "You won!" if won else f"Game over ({reason.replace('_', ' ')})."
         else:
             tail = self.action_prompt()
-        state = self.describe_state()
-        if state:
-            observation = f"{outcome.feedback}\n\n{state}\n\n{tail}"
-        else:
-            observation = f"{outcome.feedback}\n\n{tail}"
+        observation = f"{feedback}\n\n{state}\n\n{tail}" if state else f"{feedback}\n\n{tail}"
         info = {
-            "turn": self.turn,
+            "turn": turn,
             "max_turns": self.max_turns,
-            "valid_action": outcome.valid,
+            "valid_action": valid,
             "format_error": move is None,
         }
         if terminated:
-            info["success"] = bool(outcome.won)
+            info["success"] = bool(won)
             info["reason"] = reason
         # The turn limit is a rule of the game, so it terminates; truncation comes from wrappers.
         return observation, float(reward), terminated, False, info
+
+    def _check_step(self, action: object) -> None:
+        """Raise for a non-``str`` action or a step after the episode ended."""
+        self.check_action(action)
+        if self.done:
+            raise ResetNeeded(
+                f"{type(self).__name__}: the episode has ended; call reset() before step()"
+            )
 
     def _format_error_outcome(self) -> Outcome:
         return Outcome(

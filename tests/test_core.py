@@ -157,3 +157,63 @@ def test_snapshot_into_fresh_env() -> None:
     other = CountTo()
     other.set_state(env.get_state())
     assert other.step("\\boxed{2}") == env.step("\\boxed{2}")
+
+
+class Echo(TextEnv[int]):
+    """Any integer is an ordinary move: `play` returns its feedback as a plain str."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_turns=2, **kwargs)
+
+    def _new_episode(self, options):
+        self.secret = self.randint(1, 6)
+
+    def rules(self):
+        return "Say numbers."
+
+    parse_move = staticmethod(parse_int)
+
+    def play(self, move):
+        return f"You said {move}."
+
+    def sample_random_action(self):
+        return "\\boxed{1}"
+
+
+def test_play_may_return_feedback_str_for_an_ordinary_move() -> None:
+    env = Echo()
+    env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step("\\boxed{4}")
+    assert obs.startswith("You said 4.") and reward == 0.0 and not terminated and not truncated
+    assert info == {"turn": 1, "max_turns": 2, "valid_action": True, "format_error": False}
+    _, reward, terminated, _, info = env.step("\\boxed{5}")  # the turn limit still applies
+    assert terminated and reward == 0.0 and info["reason"] == "turn_limit" and not info["success"]
+
+
+def test_randint_follows_single_random_calls_of_np_random() -> None:
+    import numpy as np
+
+    env = Echo()
+    env.reset(seed=7)
+    draws = [env.randint(0, 999) for _ in range(150)]  # crosses two block refills
+    rng = np.random.default_rng(7)
+    rng.random()  # reset(seed=7) drew the episode's secret first
+    assert draws == [int(rng.random() * 1000) for _ in range(150)]
+    assert all(1 <= env.randint(1, 6) <= 6 for _ in range(200))
+
+
+def test_randint_block_is_dropped_on_reseed_and_kept_by_snapshots() -> None:
+    import numpy as np
+
+    env = Echo()
+    env.reset(seed=1)
+    first = [env.randint(0, 10**6) for _ in range(3)]
+    env.reset(seed=1)  # a reseed must not serve draws left from the old generator
+    assert [env.randint(0, 10**6) for _ in range(3)] == first
+    env.np_random = np.random.default_rng(1)  # nor may a replaced generator
+    env.randint(0, 1)  # the secret's draw that reset() made above
+    assert [env.randint(0, 10**6) for _ in range(3)] == first
+    state = env.get_state()
+    ahead = [env.randint(0, 10**6) for _ in range(5)]
+    env.set_state(state)
+    assert [env.randint(0, 10**6) for _ in range(5)] == ahead

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
-from gem_gymnasium.core import Outcome, TextEnv, randint
+from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
+
+
+# The texts are cached: formatting three ints costs more than the lookup, and a reset or step
+# of this game is so cheap that it shows (docs/benchmarks.md).
+@functools.lru_cache(maxsize=1024)
+def _rules(min_number: int, max_number: int, max_turns: int) -> str:
+    return (
+        f"You are playing Guess The Number. I have picked a secret integer between "
+        f"{min_number} and {max_number} (inclusive). You have {max_turns} guesses. "
+        "After each wrong guess I will tell you whether the secret is higher or lower."
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _state(low: int, high: int, guesses_left: int) -> str:
+    return f"The secret is between {low} and {high}. Guesses left: {guesses_left}."
 
 
 class GuessTheNumber(TextEnv[int]):
@@ -23,8 +40,8 @@ class GuessTheNumber(TextEnv[int]):
     any other.
 
     ## Observation Space
-    Text. At reset: the rules (range and turn limit). After a step: the feedback on the guess, the
-    history of guesses with their hints, the range still possible and the turns left.
+    Text. At reset: the rules (range and turn limit). After a step: the feedback on the guess
+    (higher or lower), the range where the secret can still be and the guesses left.
 
     ## Starting State
     The secret is drawn from ``self.np_random``. With ``randomize=True`` (the ``Random`` preset) the
@@ -56,7 +73,8 @@ class GuessTheNumber(TextEnv[int]):
     ``-Random-v0`` (``randomize=True``).
 
     ## Version History
-    * v0: Initial version, GEM's reward scale; a guess of 0 parses.
+    * v0: Initial version, GEM's reward scale; a guess of 0 parses. Before the first release the
+      observation dropped its list of past guesses (the possible range says all of it).
     """
 
     def __init__(
@@ -78,48 +96,35 @@ class GuessTheNumber(TextEnv[int]):
         self.randomize = randomize
         self.secret = min_number
         self.guessed: set[int] = set()
-        self.history = ""  # "5 (too low), 12 (too high)"
         self.low, self.high = min_number, max_number  # where the secret can still be
         self.last_guess: int | None = None
         self.last_valid_turn = 0
 
     def _new_episode(self, options: dict[str, Any] | None) -> None:
-        rng = self.np_random
         if self.randomize:
-            self.min_number = randint(rng, 1, 10)
-            self.max_number = randint(rng, self.min_number + 5, self.min_number + 50)
+            self.min_number = self.randint(1, 10)
+            self.max_number = self.randint(self.min_number + 5, self.min_number + 50)
             self.max_turns = math.ceil(math.sqrt(self.max_number - self.min_number)) + 1
-        self.secret = randint(rng, self.min_number, self.max_number)
+        self.secret = self.randint(self.min_number, self.max_number)
         self.guessed = set()
-        self.history = ""
         self.low, self.high = self.min_number, self.max_number
         self.last_guess = None
         self.last_valid_turn = 0
 
     def rules(self) -> str:
-        return (
-            f"You are playing Guess The Number. I have picked a secret integer between "
-            f"{self.min_number} and {self.max_number} (inclusive). You have {self.max_turns} "
-            "guesses. After each wrong guess I will tell you whether the secret is higher or lower."
-        )
+        return _rules(self.min_number, self.max_number, self.max_turns)
 
     def describe_state(self) -> str:
-        if not self.history:
+        if self.turn == 0 or self.done:  # the rules give the range; nothing is left to play
             return ""
-        if self.done:
-            return f"Guesses: {self.history}."
-        return (
-            f"Guesses so far: {self.history}.\n"
-            f"The secret is between {self.low} and {self.high}. "
-            f"Guesses left: {self.max_turns - self.turn}."
-        )
+        return _state(self.low, self.high, self.max_turns - self.turn)
 
     def action_prompt(self) -> str:
         return r"Enter your guess as \boxed{N}, for example \boxed{7}."
 
     parse_move = staticmethod(parse_int)
 
-    def play(self, guess: int) -> Outcome:
+    def play(self, guess: int) -> Outcome | str:
         if not self.min_number <= guess <= self.max_number:
             return Outcome(
                 f"Invalid guess: {guess} is outside {self.min_number}..{self.max_number}.",
@@ -129,23 +134,19 @@ class GuessTheNumber(TextEnv[int]):
             return Outcome(f"Invalid guess: you already guessed {guess}.", valid=False)
         self.guessed.add(guess)
         self.last_guess, self.last_valid_turn = guess, self.turn
-        if guess == self.secret:
-            hint, feedback = "correct", f"Correct! The secret was {guess}."
-        elif guess < self.secret:
-            self.low = max(self.low, guess + 1)
-            hint, feedback = "too low", f"Your guess {guess} is too low: the secret is higher."
-        else:
-            self.high = min(self.high, guess - 1)
-            hint, feedback = "too high", f"Your guess {guess} is too high: the secret is lower."
-        entry = f"{guess} ({hint})"
-        self.history = f"{self.history}, {entry}" if self.history else entry
-        if hint == "correct":
-            return Outcome(feedback, 1.0, won=True)
-        return Outcome(feedback)
+        if guess < self.secret:
+            if guess >= self.low:
+                self.low = guess + 1
+            return f"Your guess {guess} is too low: the secret is higher."
+        if guess > self.secret:
+            if guess <= self.high:
+                self.high = guess - 1
+            return f"Your guess {guess} is too high: the secret is lower."
+        return Outcome(f"Correct! The secret was {guess}.", 1.0, True, True)  # valid, won
 
     def turn_limit_reward(self) -> float:
         if self.last_valid_turn != self.turn or self.last_guess is None:
-            return 0.0
+            return 0.0  # this turn's guess was invalid or a format error
         return 1.0 - abs(self.last_guess - self.secret) / (self.max_number - self.min_number)
 
     def sample_random_action(self) -> str:

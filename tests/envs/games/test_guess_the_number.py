@@ -148,3 +148,25 @@ def test_sample_random_action_parses_and_avoids_repeats() -> None:
 def test_constructor_rejects_empty_range() -> None:
     with pytest.raises(ValueError, match="min_number"):
         GuessTheNumber(5, 5)
+
+
+def test_turn_limit_reward_is_zero_after_a_format_error_on_the_last_turn() -> None:
+    env = GuessTheNumber(1, 50, 2, end_on_format_error=False)
+    env.reset(seed=3)
+    env.step(f"\\boxed{{{1 if env.secret != 1 else 2}}}")
+    _, reward, terminated, _, info = env.step("no box")
+    assert terminated and info["format_error"] and reward == pytest.approx(-0.1)
+
+
+def test_observation_narrows_the_range_and_counts_down() -> None:
+    env = GuessTheNumber(1, 20, 5)
+    env.reset(seed=0)
+    env.secret = 13
+    obs, *_ = env.step("\\boxed{10}")
+    assert obs.startswith("Your guess 10 is too low") and "between 11 and 20" in obs
+    obs, *_ = env.step("\\boxed{15}")
+    assert "too high" in obs and "between 11 and 14. Guesses left: 3." in obs
+    obs, *_ = env.step("\\boxed{3}")  # below the known range: valid, the range stays
+    assert "between 11 and 14. Guesses left: 2." in obs
+    obs, reward, terminated, _, info = env.step("\\boxed{13}")
+    assert terminated and reward == 1.0 and info["success"] and obs.endswith("You won!")
