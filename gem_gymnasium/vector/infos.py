@@ -11,7 +11,7 @@ object arrays, dict values are batched recursively.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -33,55 +33,64 @@ def batch_infos(entries: Iterable[tuple[int, dict[str, Any]]], num_envs: int) ->
         ``{key: array, "_" + key: mask, ...}`` in the order keys were first seen, equal to what
         ``VectorEnv._add_info`` accumulates for the same infos.
     """
-    # Sub-envs of one env type report the same keys: group them by key set, then transpose each
-    # group with itemgetter/zip (C loops) instead of a dict lookup per value in Python.
     entries = list(entries)
-    if not entries:
+    return _batch_infos([index for index, _ in entries], [info for _, info in entries], num_envs)
+
+
+def _batch_infos(
+    indices: Sequence[int], infos: Sequence[dict[str, Any]], num_envs: int
+) -> dict[str, Any]:
+    """:func:`batch_infos` of ``zip(indices, infos)``; ``indices`` ascend."""
+    if not infos:
         return {}
-    infos = [info for _, info in entries]
-    first_keys = infos[0].keys()
-    groups: dict[tuple[str, ...], tuple[list[int], list[dict[str, Any]]]]
-    if all(map(first_keys.__eq__, map(dict.keys, infos))):  # the usual case: one group
-        groups = {tuple(first_keys): ([index for index, _ in entries], infos)}
-    else:
-        groups = {}
-        for index, info in entries:
-            group = groups.setdefault(tuple(info), ([], []))
-            group[0].append(index)
-            group[1].append(info)
+    # Sub-envs of one env type report the same keys: then every key is one column over the same
+    # indices, read with itemgetter (a C loop). Equal sizes plus no KeyError mean equal key sets.
+    if len(set(map(len, infos))) == 1:
+        try:
+            return _batch_columns(
+                [(key, indices, _column(key, infos)) for key in infos[0]], num_envs
+            )
+        except KeyError:
+            pass
     columns: dict[str, tuple[list[int], list[Any]]] = {}
-    for keys, (indices, group_infos) in groups.items():
-        if not keys:  # empty infos (possible when nested) add no column
-            continue
-        if len(keys) == 1:
-            transposed: Any = [[info[keys[0]] for info in group_infos]]
-        else:
-            transposed = zip(*map(itemgetter(*keys), group_infos), strict=True)
-        for key, values in zip(keys, transposed, strict=True):
+    for index, info in zip(indices, infos, strict=True):
+        for key, value in info.items():
             column = columns.get(key)
             if column is None:
-                columns[key] = (indices.copy(), list(values))
+                columns[key] = ([index], [value])
             else:
-                column[0].extend(indices)
-                column[1].extend(values)
+                column[0].append(index)
+                column[1].append(value)
+    return _batch_columns([(key, *column) for key, column in columns.items()], num_envs)
 
+
+def _column(key: str, infos: list[dict[str, Any]]) -> list[Any]:
+    return list(map(itemgetter(key), infos))
+
+
+def _batch_columns(
+    columns: list[tuple[str, Sequence[int], list[Any]]], num_envs: int
+) -> dict[str, Any]:
+    """Each ``(key, ascending indices, values)`` as Gymnasium's typed array plus its mask."""
     batched: dict[str, Any] = {}
-    in_order = len(groups) == 1  # then every column's indices ascend
-    masks: dict[tuple[int, ...], np.ndarray] = {}
-    for key, (indices, values) in columns.items():
-        # Gymnasium types each array by the value of the lowest sub-env index reporting the key.
-        first = values[0] if in_order else values[indices.index(min(indices))]
-        complete = in_order and len(indices) == num_envs  # indices are exactly 0..n-1
+    shared_indices: Sequence[int] | None = None  # the columns of one key set share their indices
+    for key, indices, values in columns:
+        if indices is not shared_indices:
+            shared_indices, complete = indices, len(indices) == num_envs  # then exactly 0..n-1
+            where = slice(None) if complete else np.array(indices, dtype=np.intp)
+            mask = np.zeros(num_envs, dtype=np.bool_)
+            mask[where] = True
+        first = values[0]  # Gymnasium types the array by the lowest sub-env's value
         if key == "final_obs":
             array: Any = _object_array(num_envs, indices, values)
         elif isinstance(first, dict):
-            array = batch_infos(zip(indices, values, strict=True), num_envs)
+            array = _batch_infos(indices, values, num_envs)
         elif type(first) in _SCALARS or isinstance(first, np.number):
             if complete:
                 array = np.array(values, dtype=type(first))
             else:
                 array = np.zeros(num_envs, dtype=type(first))
-                array[indices] = values
+                array[where] = values
         elif isinstance(first, np.ndarray):
             array = np.zeros((num_envs, *first.shape), dtype=first.dtype)
             for index, value in zip(indices, values, strict=True):
@@ -89,28 +98,13 @@ def batch_infos(entries: Iterable[tuple[int, dict[str, Any]]], num_envs: int) ->
         else:
             array = _object_array(num_envs, indices, values)
         batched[key] = array
-        batched[f"_{key}"] = _mask(masks, indices, num_envs)
+        batched[f"_{key}"] = mask.copy()  # every mask its own array, as in Gymnasium
     return batched
 
 
-def _mask(cache: dict[tuple[int, ...], np.ndarray], indices: list[int], n: int) -> np.ndarray:
-    """A fresh bool array, True at ``indices`` (built once per index set, then copied)."""
-    key = tuple(indices)
-    mask = cache.get(key)
-    if mask is None:
-        if len(indices) == n:
-            mask = np.ones(n, dtype=np.bool_)
-        else:
-            mask = np.zeros(n, dtype=np.bool_)
-            mask[indices] = True
-        cache[key] = mask
-        return mask
-    return mask.copy()
-
-
-def _object_array(num_envs: int, indices: list[int], values: list[Any]) -> np.ndarray:
+def _object_array(num_envs: int, indices: Sequence[int], values: list[Any]) -> np.ndarray:
     # Element by element: a slice assignment would try to broadcast list or tuple values.
-    array = np.full(num_envs, None, dtype=object)
+    array = np.empty(num_envs, dtype=object)  # filled with None
     for index, value in zip(indices, values, strict=True):
         array[index] = value
     return array

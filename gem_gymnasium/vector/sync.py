@@ -34,13 +34,14 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array
 
 from gem_gymnasium.vector.errors import SubEnvError
-from gem_gymnasium.vector.infos import batch_infos
+from gem_gymnasium.vector.infos import _batch_columns, _batch_infos, batch_infos
 
 __all__ = ["TextSyncVectorEnv"]
 
 _NEXT_STEP = AutoresetMode.NEXT_STEP
 _SAME_STEP = AutoresetMode.SAME_STEP
 _DISABLED = AutoresetMode.DISABLED
+_STR_OR_NONE = frozenset({str, type(None)})
 
 # What one sub-env step returns: obs, reward, terminated, truncated, info, (final_obs, final_info).
 StepResult = tuple[Any, float, bool, bool, dict[str, Any], "tuple[Any, dict[str, Any]] | None"]
@@ -48,22 +49,32 @@ StepResult = tuple[Any, float, bool, bool, dict[str, Any], "tuple[Any, dict[str,
 
 def _step_env(env: gym.Env, action: Any, mode: AutoresetMode, pending: bool) -> StepResult | None:
     """Step (or autoreset) one sub-env; ``None`` when a ``None`` action skips it."""
-    if pending and mode is _NEXT_STEP:
-        obs, info = env.reset()
-        return obs, 0.0, False, False, info, None
-    if action is None:
-        return None
-    if pending:  # Disabled: the episode ended and the caller has not reset this sub-env
-        raise ResetNeeded(
-            "its episode has ended and autoreset is disabled: reset it with "
-            "reset(options={'reset_mask': mask}) or pass None as its action"
-        )
+    if pending:
+        return _step_ended(env, action, mode)
+    return _step_live(env, action, mode is _SAME_STEP)
+
+
+def _step_live(env: gym.Env, action: Any, same_step: bool) -> StepResult:
+    """Step a sub-env whose episode is running; under SameStep a finished one resets at once."""
     obs, reward, terminated, truncated, info = env.step(action)
-    if mode is _SAME_STEP and (terminated or truncated):
+    if same_step and (terminated or truncated):
         final = (obs, info)
         obs, info = env.reset()
         return obs, reward, terminated, truncated, info, final
     return obs, reward, terminated, truncated, info, None
+
+
+def _step_ended(env: gym.Env, action: Any, mode: AutoresetMode) -> StepResult | None:
+    """A sub-env whose episode ended on the last step: NextStep resets it, Disabled refuses."""
+    if mode is _NEXT_STEP:
+        obs, info = env.reset()
+        return obs, 0.0, False, False, info, None
+    if action is None:
+        return None
+    raise ResetNeeded(
+        "its episode has ended and autoreset is disabled: reset it with "
+        "reset(options={'reset_mask': mask}) or pass None as its action"
+    )
 
 
 def _reset_env(env: gym.Env, seed: int | None, options: dict[str, Any] | None) -> tuple[Any, dict]:
@@ -201,6 +212,23 @@ class TextSyncVectorEnv(VectorEnv):
             raise self._error(operation, index, exc) from exc
         return results
 
+    def _step_all(self, indices: Sequence[int], actions: Sequence[Any]) -> list[StepResult | None]:
+        """``_step_env`` for each sub-env in ``indices``, inlined: this loop is the hot path."""
+        envs, autoreset, mode = self.envs, self._autoreset, self.autoreset_mode
+        same_step = mode is _SAME_STEP
+        results: list[StepResult | None] = []
+        append = results.append
+        index = -1
+        try:
+            for index in indices:
+                if autoreset[index]:
+                    append(_step_ended(envs[index], actions[index], mode))
+                else:
+                    append(_step_live(envs[index], actions[index], same_step))
+        except Exception as exc:
+            raise self._error("step", index, exc) from exc
+        return results
+
     def _error(self, operation: str, index: int, exc: BaseException) -> SubEnvError:
         if operation in ("reset", "step"):
             self._needs_reset = True
@@ -256,55 +284,56 @@ class TextSyncVectorEnv(VectorEnv):
         n = self.num_envs
         if len(actions) != n:
             raise ValueError(f"expected {n} actions (None to skip a sub-env), got {len(actions)}")
-        if self._text_actions:
+        if self._text_actions and not set(map(type, actions)) <= _STR_OR_NONE:
             for index, action in enumerate(actions):
                 if not isinstance(action, str) and action is not None:
                     raise TypeError(
                         f"sub-env {index} ({self.env_ids[index]}): actions are str (or None to "
                         f"skip the sub-env), got {type(action).__name__}: {action!r:.80}"
                     )
-        mode, autoreset = self.autoreset_mode, self._autoreset
-        if None in actions:
+        autoreset = self._autoreset
+        partial = None in actions
+        if partial:
             indices: Sequence[int] = [
                 i for i, action in enumerate(actions) if action is not None or autoreset[i]
             ]
         else:
             indices = range(n)
-        results = self._run(
-            "step", _step_env, indices, [(actions[i], mode, autoreset[i]) for i in indices]
-        )
+        results = self._step_all(indices, actions)
+        if self.autoreset_mode is not _SAME_STEP:  # remember which episodes ended
+            for index, result in zip(indices, results, strict=True):
+                if result is not None:
+                    autoreset[index] = result[2] or result[3]
+        if partial:  # a skipped sub-env keeps its observation and reports nothing
+            stepped = results
+            results = [(obs, 0.0, False, False, {}, None) for obs in self._env_obs]
+            for index, result in zip(indices, stepped, strict=True):
+                if result is not None:
+                    results[index] = result
 
-        env_obs = self._env_obs
-        rewards = [0.0] * n
-        terminations = [False] * n
-        truncations = [False] * n
-        entries, finals = [], []
-        same_step = mode is _SAME_STEP
-        for index, result in zip(indices, results, strict=True):
-            if result is None:
-                continue
-            obs, reward, terminated, truncated, info, final = result
-            env_obs[index] = obs
-            rewards[index] = reward
-            terminations[index] = terminated
-            truncations[index] = truncated
-            if info:
-                entries.append((index, info))
-            if final is not None:
-                finals.append((index, final))
-            autoreset[index] = not same_step and (terminated or truncated)
-        infos = batch_infos(entries, n)
-        if finals:
+        # Transposing the per-env results is one C loop; the batch is built a column at a time.
+        obs, rewards, terminations, truncations, infos, finals = zip(*results, strict=True)
+        self._env_obs = list(obs)
+        batched = (
+            _batch_infos(range(n), infos, n)
+            if all(infos)
+            else batch_infos([(i, info) for i, info in enumerate(infos) if info], n)
+        )
+        if any(finals):
             # Batched apart from the reset infos so that those keep one key set (the fast path).
-            infos.update(
-                batch_infos(((i, {"final_obs": o, "final_info": f}) for i, (o, f) in finals), n)
+            ended = [i for i, final in enumerate(finals) if final is not None]
+            final_obs, final_infos = zip(*[finals[i] for i in ended], strict=True)
+            batched.update(
+                _batch_columns(
+                    [("final_obs", ended, final_obs), ("final_info", ended, final_infos)], n
+                )
             )
         return (
             self._batch_obs(),
             np.array(rewards, dtype=np.float64),
             np.array(terminations, dtype=np.bool_),
             np.array(truncations, dtype=np.bool_),
-            infos,
+            batched,
         )
 
     def render(self) -> tuple[Any, ...]:

@@ -27,7 +27,7 @@ import gymnasium as gym
 from gymnasium.vector import AutoresetMode
 
 from gem_gymnasium.vector.errors import SubEnvTimeoutError
-from gem_gymnasium.vector.sync import TextSyncVectorEnv
+from gem_gymnasium.vector.sync import StepResult, TextSyncVectorEnv, _step_env
 
 __all__ = ["ThreadVectorEnv"]
 
@@ -186,6 +186,12 @@ class ThreadVectorEnv(TextSyncVectorEnv):
             if job.error is not None:
                 raise self._error(operation, index, job.error) from job.error
         return [job.result for job in jobs]
+
+    def _step_all(self, indices: Sequence[int], actions: Sequence[Any]) -> list[StepResult | None]:
+        mode, autoreset = self.autoreset_mode, self._autoreset
+        return self._run(
+            "step", _step_env, indices, [(actions[i], mode, autoreset[i]) for i in indices]
+        )
 
     def reset(
         self,
