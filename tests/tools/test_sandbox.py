@@ -143,8 +143,41 @@ def test_memory_bomb_is_capped(box):
     assert run(box, "print(len(bytearray(50 * 1024 * 1024)))").ok
 
 
+def _parents() -> dict[int, int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:  # it exited meanwhile
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])  # names may hold spaces
+    return parents
+
+
+def _new_processes_of_this_test(before: set[int]) -> int:
+    """Processes started since ``before`` below this process, or orphaned (adopted by init).
+
+    Processes that other tests or jobs on the machine start meanwhile do not count, so the check
+    holds under ``pytest -n``.
+    """
+    parents, me = _parents(), os.getpid()
+
+    def counts(pid: int) -> bool:
+        node = pid
+        while True:
+            parent = parents.get(node, 0)
+            if parent == me:
+                return True
+            if parent in (0, 1):
+                return node not in before  # a new process tree that lost its parent
+            node = parent
+
+    return sum(counts(pid) for pid in parents.keys() - before)
+
+
 def test_fork_bomb_is_contained(box):
-    before = len(os.listdir("/proc"))
+    before = set(_parents())
     code = """
     import os
     while True:
@@ -157,7 +190,7 @@ def test_fork_bomb_is_contained(box):
     assert result.timed_out
     # Everything the bomb started is gone once the call returns.
     time.sleep(0.2)
-    assert len(os.listdir("/proc")) < before + 10
+    assert _new_processes_of_this_test(before) < 10
 
 
 def test_process_count_is_limited(box):
