@@ -227,8 +227,9 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Play one turn; see the module docstring for rewards and termination."""
-        # The hot path of every rollout: one branch guards both misuse checks, and an ordinary
-        # move (``play`` returned its feedback as a str) needs no Outcome object.
+        # The hot path of every rollout: one branch guards both misuse checks, and the common
+        # turn (an ordinary move, ``play`` returned its feedback as a str, turns left) skips the
+        # Outcome object and the ending logic.
         if self.done or not isinstance(action, str):
             self._check_step(action)
         self.turn = turn = self.turn + 1
@@ -236,24 +237,26 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         move = None if answer is None else self.parse_move(answer)
         outcome = self._format_error_outcome() if move is None else self.play(move)
 
-        if type(outcome) is str:
-            feedback, reward, valid, won, terminated = outcome, 0.0, True, False, False
+        if type(outcome) is str and turn < self.max_turns:
+            feedback, reward, valid, terminated = outcome, 0.0, True, False
+            tail = self.action_prompt()
         else:
-            feedback, reward, valid = outcome.feedback, outcome.reward, outcome.valid
-            won = outcome.won
-            terminated = won or outcome.lost
-        if terminated:
-            reason = outcome.reason or ("won" if won else "lost")
-        elif turn >= self.max_turns:
-            reward += self.turn_limit_reward()
-            terminated, reason = True, "turn_limit"
-        self.done = terminated
+            if type(outcome) is str:  # an ordinary move on the last turn
+                outcome = Outcome(outcome)
+            feedback, reward, valid = outcome.feedback, float(outcome.reward), outcome.valid
+            terminated = bool(outcome.won or outcome.lost)
+            if terminated:
+                reason = outcome.reason or ("won" if outcome.won else "lost")
+            elif turn >= self.max_turns:
+                reward += float(self.turn_limit_reward())
+                terminated, reason = True, "turn_limit"
+            if terminated:
+                self.done = True
+                tail = "You won!" if outcome.won else f"Game over ({reason.replace('_', ' ')})."
+            else:
+                tail = self.action_prompt()
 
         state = self.describe_state()
-        if terminated:
-            tail = "You won!" if won else f"Game over ({reason.replace('_', ' ')})."
-        else:
-            tail = self.action_prompt()
         observation = f"{feedback}\n\n{state}\n\n{tail}" if state else f"{feedback}\n\n{tail}"
         info = {
             "turn": turn,
@@ -262,10 +265,10 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             "format_error": move is None,
         }
         if terminated:
-            info["success"] = bool(won)
+            info["success"] = bool(outcome.won)
             info["reason"] = reason
         # The turn limit is a rule of the game, so it terminates; truncation comes from wrappers.
-        return observation, float(reward), terminated, False, info
+        return observation, reward, terminated, False, info
 
     def _check_step(self, action: object) -> None:
         """Raise for a non-``str`` action or a step after the episode ended."""
