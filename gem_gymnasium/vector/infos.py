@@ -12,6 +12,7 @@ object arrays, dict values are batched recursively.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -34,22 +35,63 @@ def batch_infos(entries: Iterable[tuple[int, dict[str, Any]]], num_envs: int) ->
         ``VectorEnv._add_info`` accumulates for the same infos.
     """
     entries = list(entries)
-    return _batch_infos([index for index, _ in entries], [info for _, info in entries], num_envs)
+    if not entries:
+        return {}
+    indices, infos = zip(*entries, strict=True)
+    return _batch_infos(indices, infos, num_envs)
+
+
+class _Rows:
+    """The sub-envs that reported one group of values: where those go, and the mask that says so.
+
+    Computed once per set of sub-envs and shared by every key they all report.
+    """
+
+    __slots__ = ("indices", "mask", "num_envs", "where")
+
+    def __init__(self, indices: Sequence[int], num_envs: int) -> None:
+        self.indices = indices  # ascending
+        self.num_envs = num_envs
+        self.where: np.ndarray | None  # None: every sub-env, so indices is exactly 0..n-1
+        if len(indices) == num_envs:
+            self.where = None
+            self.mask = _all_true(num_envs)
+        else:
+            self.where = np.array(indices, dtype=np.intp)
+            self.mask = np.zeros(num_envs, dtype=np.bool_)
+            self.mask[self.where] = True
+
+
+@lru_cache(maxsize=64)
+def _all_true(num_envs: int) -> np.ndarray:
+    # Copying a ready mask is several times cheaper than np.ones; read-only as it is shared.
+    mask = np.ones(num_envs, dtype=np.bool_)
+    mask.flags.writeable = False
+    return mask
 
 
 def _batch_infos(
-    indices: Sequence[int], infos: Sequence[dict[str, Any]], num_envs: int
+    indices: Sequence[int],
+    infos: Sequence[dict[str, Any]],
+    num_envs: int,
+    rows: _Rows | None = None,
 ) -> dict[str, Any]:
-    """:func:`batch_infos` of ``zip(indices, infos)``; ``indices`` ascend."""
+    """:func:`batch_infos` of ``zip(indices, infos)``; ``indices`` ascend (``rows`` is theirs)."""
     if not infos:
         return {}
+    if rows is None:
+        rows = _Rows(indices, num_envs)
+    first = infos[0]
     # Sub-envs of one env type report the same keys: then every key is one column over the same
-    # indices, read with itemgetter (a C loop). Equal sizes plus no KeyError mean equal key sets.
-    if len(set(map(len, infos))) == 1:
+    # rows, read with itemgetter (a C loop). If every info has all of the first's keys (no
+    # KeyError), none has more keys when the sizes add up: the key sets are equal.
+    if sum(map(len, infos)) == len(first) * len(infos):
         try:
-            return _batch_columns(
-                [(key, indices, _column(key, infos)) for key in infos[0]], num_envs
-            )
+            batched: dict[str, Any] = {}
+            for key, value in first.items():
+                batched[key] = _array(key, value, map(itemgetter(key), infos), rows)
+                batched[f"_{key}"] = rows.mask.copy()  # every mask its own array, as in Gymnasium
+            return batched
         except KeyError:
             pass
     columns: dict[str, tuple[list[int], list[Any]]] = {}
@@ -61,50 +103,57 @@ def _batch_infos(
             else:
                 column[0].append(index)
                 column[1].append(value)
-    return _batch_columns([(key, *column) for key, column in columns.items()], num_envs)
-
-
-def _column(key: str, infos: list[dict[str, Any]]) -> list[Any]:
-    return list(map(itemgetter(key), infos))
-
-
-def _batch_columns(
-    columns: list[tuple[str, Sequence[int], list[Any]]], num_envs: int
-) -> dict[str, Any]:
-    """Each ``(key, ascending indices, values)`` as Gymnasium's typed array plus its mask."""
-    batched: dict[str, Any] = {}
-    shared_indices: Sequence[int] | None = None  # the columns of one key set share their indices
-    for key, indices, values in columns:
-        if indices is not shared_indices:
-            shared_indices, complete = indices, len(indices) == num_envs  # then exactly 0..n-1
-            where = slice(None) if complete else np.array(indices, dtype=np.intp)
-            mask = np.zeros(num_envs, dtype=np.bool_)
-            mask[where] = True
-        first = values[0]  # Gymnasium types the array by the lowest sub-env's value
-        if key == "final_obs":
-            array: Any = _object_array(num_envs, indices, values)
-        elif isinstance(first, dict):
-            array = _batch_infos(indices, values, num_envs)
-        elif type(first) in _SCALARS or isinstance(first, np.number):
-            if complete:
-                array = np.array(values, dtype=type(first))
-            else:
-                array = np.zeros(num_envs, dtype=type(first))
-                array[where] = values
-        elif isinstance(first, np.ndarray):
-            array = np.zeros((num_envs, *first.shape), dtype=first.dtype)
-            for index, value in zip(indices, values, strict=True):
-                array[index] = value
-        else:
-            array = _object_array(num_envs, indices, values)
-        batched[key] = array
-        batched[f"_{key}"] = mask.copy()  # every mask its own array, as in Gymnasium
+    batched = {}
+    for key, (key_indices, values) in columns.items():
+        # A key every info reports has the rows of them all (a subset as long is the same set).
+        key_rows = rows if len(key_indices) == len(indices) else _Rows(key_indices, num_envs)
+        batched[key] = _array(key, values[0], values, key_rows)
+        batched[f"_{key}"] = key_rows.mask.copy()
     return batched
 
 
-def _object_array(num_envs: int, indices: Sequence[int], values: list[Any]) -> np.ndarray:
-    # Element by element: a slice assignment would try to broadcast list or tuple values.
-    array = np.empty(num_envs, dtype=object)  # filled with None
-    for index, value in zip(indices, values, strict=True):
-        array[index] = value
+def _batch_columns(
+    indices: Sequence[int], columns: Iterable[tuple[str, Sequence[Any]]], num_envs: int
+) -> dict[str, Any]:
+    """Each ``(key, values)`` column, all over the same ascending ``indices``, batched."""
+    rows = _Rows(indices, num_envs)
+    batched: dict[str, Any] = {}
+    for key, values in columns:
+        batched[key] = _array(key, values[0], values, rows)
+        batched[f"_{key}"] = rows.mask.copy()
+    return batched
+
+
+def _array(key: str, first: Any, values: Iterable[Any], rows: _Rows) -> Any:
+    """One key's batched array (a dict for dict values); ``first`` is its lowest sub-env's value,
+    which types the array as in Gymnasium."""
+    if key == "final_obs":
+        return _object_array(values, rows)
+    if isinstance(first, dict):
+        return _batch_infos(rows.indices, list(values), rows.num_envs, rows)
+    kind = type(first)
+    if kind in _SCALARS or isinstance(first, np.number):
+        # fromiter converts value by value exactly as Gymnasium's `array[index] = value` does
+        # (np.array of a list would reject, say, a list value in a bool column). Its arguments
+        # are positional: numpy parses fromiter's keywords slowly (a tenth of a column).
+        if rows.where is None:
+            return np.fromiter(values, kind, rows.num_envs)
+        array = np.zeros(rows.num_envs, dtype=kind)
+        array[rows.where] = np.fromiter(values, kind, len(rows.indices))
+        return array
+    if isinstance(first, np.ndarray):
+        array = np.zeros((rows.num_envs, *first.shape), dtype=first.dtype)
+        for index, value in zip(rows.indices, values, strict=True):
+            array[index] = value
+        return array
+    return _object_array(values, rows)
+
+
+def _object_array(values: Iterable[Any], rows: _Rows) -> np.ndarray:
+    # fromiter stores each value as one object: np.array would unpack list or tuple values.
+    objects = np.fromiter(values, object, len(rows.indices))
+    if rows.where is None:
+        return objects
+    array = np.empty(rows.num_envs, dtype=object)  # filled with None
+    array[rows.where] = objects
     return array

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from copy import deepcopy
+from itertools import compress
 from typing import Any
 
 import gymnasium as gym
@@ -41,7 +42,8 @@ __all__ = ["TextSyncVectorEnv"]
 _NEXT_STEP = AutoresetMode.NEXT_STEP
 _SAME_STEP = AutoresetMode.SAME_STEP
 _DISABLED = AutoresetMode.DISABLED
-_STR_OR_NONE = frozenset({str, type(None)})
+_NONE_TYPE = type(None)
+_STR_OR_NONE = frozenset({str, _NONE_TYPE})
 
 # What one sub-env step returns: obs, reward, terminated, truncated, info, (final_obs, final_info).
 StepResult = tuple[Any, float, bool, bool, dict[str, Any], "tuple[Any, dict[str, Any]] | None"]
@@ -216,15 +218,23 @@ class TextSyncVectorEnv(VectorEnv):
         """``_step_env`` for each sub-env in ``indices``, inlined: this loop is the hot path."""
         envs, autoreset, mode = self.envs, self._autoreset, self.autoreset_mode
         same_step = mode is _SAME_STEP
+        pending = any(autoreset)  # never under SameStep, whose episodes reset within the step
         results: list[StepResult | None] = []
         append = results.append
         index = -1
         try:
             for index in indices:
-                if autoreset[index]:
+                if pending and autoreset[index]:
                     append(_step_ended(envs[index], actions[index], mode))
+                    continue
+                # _step_live inlined: a call per sub-env is a tenth of a text game's step.
+                obs, reward, terminated, truncated, info = envs[index].step(actions[index])
+                if same_step and (terminated or truncated):
+                    final = (obs, info)
+                    obs, info = envs[index].reset()
+                    append((obs, reward, terminated, truncated, info, final))
                 else:
-                    append(_step_live(envs[index], actions[index], same_step))
+                    append((obs, reward, terminated, truncated, info, None))
         except Exception as exc:
             raise self._error("step", index, exc) from exc
         return results
@@ -284,15 +294,19 @@ class TextSyncVectorEnv(VectorEnv):
         n = self.num_envs
         if len(actions) != n:
             raise ValueError(f"expected {n} actions (None to skip a sub-env), got {len(actions)}")
-        if self._text_actions and not set(map(type, actions)) <= _STR_OR_NONE:
-            for index, action in enumerate(actions):
-                if not isinstance(action, str) and action is not None:
-                    raise TypeError(
-                        f"sub-env {index} ({self.env_ids[index]}): actions are str (or None to "
-                        f"skip the sub-env), got {type(action).__name__}: {action!r:.80}"
-                    )
+        if self._text_actions:
+            types = set(map(type, actions))  # one C loop for the check and for partial
+            if not types <= _STR_OR_NONE:
+                for index, action in enumerate(actions):
+                    if not isinstance(action, str) and action is not None:
+                        raise TypeError(
+                            f"sub-env {index} ({self.env_ids[index]}): actions are str (or None "
+                            f"to skip the sub-env), got {type(action).__name__}: {action!r:.80}"
+                        )
+            partial = _NONE_TYPE in types
+        else:
+            partial = None in actions
         autoreset = self._autoreset
-        partial = None in actions
         if partial:
             indices: Sequence[int] = [
                 i for i, action in enumerate(actions) if action is not None or autoreset[i]
@@ -321,18 +335,17 @@ class TextSyncVectorEnv(VectorEnv):
         )
         if any(finals):
             # Batched apart from the reset infos so that those keep one key set (the fast path).
-            ended = [i for i, final in enumerate(finals) if final is not None]
-            final_obs, final_infos = zip(*[finals[i] for i in ended], strict=True)
+            ended = list(compress(range(n), finals))
+            final_obs, final_infos = zip(*compress(finals, finals), strict=True)
             batched.update(
-                _batch_columns(
-                    [("final_obs", ended, final_obs), ("final_info", ended, final_infos)], n
-                )
+                _batch_columns(ended, [("final_obs", final_obs), ("final_info", final_infos)], n)
             )
         return (
-            self._batch_obs(),
-            np.array(rewards, dtype=np.float64),
-            np.array(terminations, dtype=np.bool_),
-            np.array(truncations, dtype=np.bool_),
+            obs if self._text_obs else self._batch_obs(),  # the tuple _batch_obs would build
+            # fromiter stores each value as Gymnasium's `rewards[i] = reward` does, and sooner.
+            np.fromiter(rewards, np.float64, n),
+            np.fromiter(terminations, np.bool_, n),
+            np.fromiter(truncations, np.bool_, n),
             batched,
         )
 
