@@ -104,6 +104,13 @@ def _hit(passage: Passage, with_score: bool) -> dict[str, Any]:
     return {"document": document, "score": passage.score if with_score else None}
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog (socketserver's default is 5): a vector env's burst of simultaneous
+    # queries must queue up, not be refused with connection resets.
+    request_queue_size = 1024
+
+
 class RetrievalServer:
     """Serve a retriever on ``host:port`` (port 0 picks a free one) in a background thread.
 
@@ -166,8 +173,7 @@ class RetrievalServer:
             def log_message(self, format: str, *args: Any) -> None:  # quiet by default
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer((host, port), Handler)
         self.host, self.port = self.httpd.server_address[:2]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -111,15 +111,20 @@ def test_dense_retriever_finds_each_passage_by_its_text(tiny_encoder, tmp_path):
 
 
 def test_http_server_round_trip_and_batching(bm25):
-    with RetrievalServer(bm25, max_wait=0.05) as server:
+    # A generous batching window and a barrier, so that requests share batches even on a
+    # loaded machine (the window only delays the lone requests below).
+    with RetrievalServer(bm25, max_wait=0.3) as server:
         client = HTTPRetriever(server.url)
         assert client.search("capital of Australia", 2) == bm25.search("capital of Australia", 2)
         results: dict[int, list[Passage]] = {}
         queries = ["gold", "Mars", "telephone patent", "Pride and Prejudice"] * 4
-        threads = [
-            threading.Thread(target=lambda i=i, q=q: results.__setitem__(i, client.search(q, 3)))
-            for i, q in enumerate(queries)
-        ]
+        start = threading.Barrier(len(queries))
+
+        def search(i: int, query: str) -> None:
+            start.wait()
+            results[i] = client.search(query, 3)
+
+        threads = [threading.Thread(target=search, args=(i, q)) for i, q in enumerate(queries)]
         for thread in threads:
             thread.start()
         for thread in threads:
