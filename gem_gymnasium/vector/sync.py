@@ -182,7 +182,7 @@ class TextSyncVectorEnv(VectorEnv):
             else create_empty_array(self.single_observation_space, self.num_envs)
         )
 
-        self._env_obs: list[Any] = [None] * self.num_envs
+        self._env_obs: Sequence[Any] = (None,) * self.num_envs  # step keeps its tuple
         self._autoreset = [False] * self.num_envs  # per sub-env: its episode has ended
         self._needs_reset = True  # until the first reset, and after a failed reset/step
 
@@ -273,13 +273,14 @@ class TextSyncVectorEnv(VectorEnv):
                 )
             indices = np.flatnonzero(_check_mask(mask, n)).tolist()
         results = self._run("reset", _reset_env, indices, [(seeds[i], options) for i in indices])
-        env_obs, autoreset = self._env_obs, self._autoreset
+        env_obs, autoreset = list(self._env_obs), self._autoreset
         entries = []
         for index, (obs, info) in zip(indices, results, strict=True):
             env_obs[index] = obs
             autoreset[index] = False
             if info:
                 entries.append((index, info))
+        self._env_obs = env_obs
         if mask is None:
             self._needs_reset = False
         return self._batch_obs(), batch_infos(entries, n)
@@ -327,7 +328,7 @@ class TextSyncVectorEnv(VectorEnv):
 
         # Transposing the per-env results is one C loop; the batch is built a column at a time.
         obs, rewards, terminations, truncations, infos, finals = zip(*results, strict=True)
-        self._env_obs = list(obs)
+        self._env_obs = obs
         batched = (
             _batch_infos(range(n), infos, n)
             if all(infos)

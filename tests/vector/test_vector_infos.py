@@ -141,6 +141,13 @@ def test_masks_are_independent_arrays() -> None:
     got = batch_infos([(1, {"a": 1, "b": 2})], 3)
     got["_a"][0] = True
     assert got["_b"].tolist() == [False, True, False]
+    # Complete masks are copies of one cached all-True mask: writable, and never that mask.
+    complete = [(i, {"a": i, "b": {"c": i}}) for i in range(3)]
+    got = batch_infos(complete, 3)
+    for mask in (got["_a"], got["_b"], got["b"]["_c"]):
+        mask[0] = False
+    again = batch_infos(complete, 3)
+    assert again["_a"].all() and again["_b"].all() and again["b"]["_c"].all()
 
 
 def test_no_infos() -> None:
