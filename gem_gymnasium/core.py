@@ -211,8 +211,10 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
         """Start an episode; the observation is the rules followed by the initial state."""
-        super().reset(seed=seed)
         if seed is not None:
+            # Gymnasium's Env.reset only (re)seeds np_random, so it is called only with a seed:
+            # the call costs a tenth of a whole reset of a simple game.
+            super().reset(seed=seed)
             self._uniforms = []
         self.turn = 0
         self.done = False
