@@ -61,10 +61,10 @@ class ReverseWord(TextEnv[str]):
         answer = content.strip().lower()
         return answer if answer.isalpha() else None
 
-    def play(self, move: str) -> Outcome:
+    def play(self, move: str) -> Outcome | str:
         if move == self.word[::-1]:
             return Outcome("Correct!", reward=1.0, won=True)
-        return Outcome(f"{move!r} is not {self.word!r} backwards.")
+        return f"{move!r} is not {self.word!r} backwards."  # an ordinary move: just the feedback
 
     def sample_random_action(self) -> str:
         letters = list(self.word)
