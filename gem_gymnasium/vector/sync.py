@@ -338,8 +338,10 @@ class TextSyncVectorEnv(VectorEnv):
             # Batched apart from the reset infos so that those keep one key set (the fast path).
             ended = list(compress(range(n), finals))
             final_obs, final_infos = zip(*compress(finals, finals), strict=True)
-            batched.update(
-                _batch_columns(ended, [("final_obs", final_obs), ("final_info", final_infos)], n)
+            batched = _insert_finals(
+                batched,
+                _batch_columns(ended, [("final_obs", final_obs), ("final_info", final_infos)], n),
+                set().union(*infos[: ended[0]]),
             )
         return (
             obs if self._text_obs else self._batch_obs(),  # the tuple _batch_obs would build
@@ -414,6 +416,23 @@ class TextSyncVectorEnv(VectorEnv):
     def _check_open(self) -> None:
         if self.closed:
             raise gym.error.ClosedEnvironmentError(f"{type(self).__name__} is closed")
+
+
+def _insert_finals(
+    batched: dict[str, Any], finals: dict[str, Any], keys_before: set[str]
+) -> dict[str, Any]:
+    """``batched`` with the ``final_*`` entries in Gymnasium's place for them.
+
+    Gymnasium's SyncVectorEnv adds an ended sub-env's finals just before its own info, so they
+    follow exactly the keys that lower sub-envs reported first (a prefix of ``batched``, where
+    each key is followed by its mask).
+    """
+    if len(keys_before) * 2 == len(batched):
+        batched.update(finals)
+        return batched
+    items = list(batched.items())
+    split = 2 * len(keys_before)
+    return {**dict(items[:split]), **finals, **dict(items[split:])}
 
 
 def _seeds(seed: int | Sequence[int | None] | None, n: int) -> Sequence[int | None]:

@@ -97,8 +97,8 @@ def test_mixed_ids_every_mode(vectorization_mode: str, mode: gym.vector.Autorese
 
 
 def _assert_same_infos(got: dict, expected: dict) -> None:
-    """Identical vector infos: keys, dtypes and values (Gymnasium's layout exactly)."""
-    assert got.keys() == expected.keys()
+    """Identical vector infos: keys in order, dtypes and values (Gymnasium's layout exactly)."""
+    assert list(got) == list(expected)
     for key, value in expected.items():
         if isinstance(value, dict):
             _assert_same_infos(got[key], value)
