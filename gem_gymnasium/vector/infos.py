@@ -105,7 +105,7 @@ def _batch_infos(
                 column[1].append(value)
     batched = {}
     for key, (key_indices, values) in columns.items():
-        # A key every info reports has the rows of them all (a subset as long is the same set).
+        # A key that every info reports has the rows of them all (a subset as long is the whole).
         key_rows = rows if len(key_indices) == len(indices) else _Rows(key_indices, num_envs)
         batched[key] = _array(key, values[0], values, key_rows)
         batched[f"_{key}"] = key_rows.mask.copy()
