@@ -320,7 +320,7 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
     def parse_move(self, content: str) -> tuple[int, int, str] | None:
         return parse_placement(content)
 
-    def play(self, move: tuple[int, int, str]) -> Outcome:
+    def play(self, move: tuple[int, int, str]) -> Outcome | str:
         row, col, letter = move
         if not (0 <= row < len(self.board) and 0 <= col < len(self.board[0])):
             return Outcome(
@@ -344,7 +344,7 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
             )
         if letter != self.solution[row][col]:
             self.wrong.setdefault((row, col), []).append(letter)
-            return Outcome(f"{letter} is not the right letter for row {row}, column {col}.")
+            return f"{letter} is not the right letter for row {row}, column {col}."
         self.board[row][col] = letter
         self.wrong.pop((row, col), None)
         reward = 1.0 / self.letter_cells

@@ -207,7 +207,7 @@ class FifteenPuzzle(TextEnv[str]):
         move = content.strip(" \t\n'\"`.").lower()
         return move if move in BLANK_STEP else None
 
-    def play(self, move: str) -> Outcome:
+    def play(self, move: str) -> Outcome | str:
         board = slide(self.board, self.num_rows, move)
         if board is None:
             return Outcome(
@@ -219,7 +219,7 @@ class FifteenPuzzle(TextEnv[str]):
         self.board = board
         if board == goal_board(self.num_rows):
             return Outcome(f"You slid a tile {move}: the puzzle is solved!", reward=1.0, won=True)
-        return Outcome(f"You slid a tile {move}.")
+        return f"You slid a tile {move}."
 
     def turn_limit_reward(self) -> float:
         return tiles_in_place(self.board) / (self.num_rows**2 - 1)

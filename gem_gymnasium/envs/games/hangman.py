@@ -157,7 +157,7 @@ class Hangman(TextEnv[str]):
     def parse_move(self, content: str) -> str | None:
         return parse_word(content)
 
-    def play(self, guess: str) -> Outcome:
+    def play(self, guess: str) -> Outcome | str:
         if len(guess) == 1:
             return self._guess_letter(guess)
         if len(guess) != self.word_length:
@@ -171,15 +171,15 @@ class Hangman(TextEnv[str]):
         if guess in self.wrong_words:
             return Outcome(f"Invalid guess: you already tried {guess}.", valid=False)
         self.wrong_words.append(guess)
-        return Outcome(f"{guess} is not the word.")
+        return f"{guess} is not the word."
 
-    def _guess_letter(self, letter: str) -> Outcome:
+    def _guess_letter(self, letter: str) -> Outcome | str:
         if letter in self.guessed_letters:
             return Outcome(f"Invalid guess: you already guessed the letter {letter}.", valid=False)
         self.guessed_letters.append(letter)
         count = reveal(self.secret, self.revealed, letter)
         if count == 0:
-            return Outcome(f"There is no {letter} in the word.")
+            return f"There is no {letter} in the word."
         reward = 0.5 * count / self.word_length
         copies = "one copy" if count == 1 else f"{count} copies"
         if all(self.revealed):

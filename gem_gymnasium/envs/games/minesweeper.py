@@ -272,7 +272,7 @@ class Minesweeper(TextEnv[Move]):
     def parse_move(self, content: str) -> Move | None:
         return parse_command(content)
 
-    def play(self, move: Move) -> Outcome:
+    def play(self, move: Move) -> Outcome | str:
         verb, r, c = move
         if not (0 <= r < self.rows and 0 <= c < self.cols):
             return Outcome(
@@ -285,7 +285,7 @@ class Minesweeper(TextEnv[Move]):
         if verb == "flag":
             self.flagged[r][c] = not self.flagged[r][c]
             done = "Placed a flag on" if self.flagged[r][c] else "Removed the flag from"
-            return Outcome(f"{done} cell ({r}, {c}).")
+            return f"{done} cell ({r}, {c})."
         if self.flagged[r][c]:
             return Outcome(
                 f"Invalid move: cell ({r}, {c}) is flagged; remove the flag first "

@@ -155,7 +155,7 @@ class Sokoban(TextEnv[str]):
         direction = content.strip().lower()
         return direction if direction in DIRECTIONS else None
 
-    def play(self, direction: str) -> Outcome:
+    def play(self, direction: str) -> Outcome | str:
         result = try_move(self.room_size, self.walls, self.boxes, self.player, direction)
         if isinstance(result, str):
             return Outcome(
@@ -165,7 +165,7 @@ class Sokoban(TextEnv[str]):
         feedback = f"You pushed a box {direction}." if pushed else f"You moved {direction}."
         if self._on_target() == self.num_boxes:
             return Outcome(f"{feedback} Every box is on a target!", reward=1.0, won=True)
-        return Outcome(feedback)
+        return feedback
 
     def turn_limit_reward(self) -> float:
         return self._on_target() / self.num_boxes

@@ -162,7 +162,7 @@ class TowerOfHanoi(TextEnv[Move]):
     def parse_move(self, content: str) -> Move | None:
         return parse_peg_move(content)
 
-    def play(self, move: Move) -> Outcome:
+    def play(self, move: Move) -> Outcome | str:
         source, target = move
         problem = check_move(self.pegs, source, target)
         if problem is not None:
@@ -172,7 +172,7 @@ class TowerOfHanoi(TextEnv[Move]):
         feedback = f"Moved disk {disk} from peg {source} to peg {target}."
         if len(self.pegs["C"]) == self.num_disks:
             return Outcome(f"{feedback} The whole tower is on peg C!", reward=1.0, won=True)
-        return Outcome(feedback)
+        return feedback
 
     def turn_limit_reward(self) -> float:
         return len(self.pegs["C"]) / self.num_disks

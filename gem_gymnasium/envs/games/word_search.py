@@ -246,7 +246,7 @@ class WordSearch(TextEnv[Segment]):
             return None
         return numbers[0], numbers[1], numbers[2], numbers[3]
 
-    def play(self, segment: Segment) -> Outcome:
+    def play(self, segment: Segment) -> Outcome | str:
         r1, c1, r2, c2 = segment
         size = len(self.grid)
         shown = f"({r1}, {c1}) to ({r2}, {c2})"
@@ -268,7 +268,7 @@ class WordSearch(TextEnv[Segment]):
         word = next((w for w in (text, text[::-1]) if w in self.words), None)
         if word is None:
             self.misses.append(undirected(segment))
-            return Outcome(f"No hidden word at {shown} (it reads {text}).")
+            return f"No hidden word at {shown} (it reads {text})."
         self.found[word] = segment
         reward = 1.0 / self.num_words
         if len(self.found) == self.num_words:
