@@ -41,7 +41,6 @@ __all__ = ["TextSyncVectorEnv"]
 
 _NEXT_STEP = AutoresetMode.NEXT_STEP
 _SAME_STEP = AutoresetMode.SAME_STEP
-_DISABLED = AutoresetMode.DISABLED
 _NONE_TYPE = type(None)
 _STR_OR_NONE = frozenset({str, _NONE_TYPE})
 
@@ -53,13 +52,8 @@ def _step_env(env: gym.Env, action: Any, mode: AutoresetMode, pending: bool) -> 
     """Step (or autoreset) one sub-env; ``None`` when a ``None`` action skips it."""
     if pending:
         return _step_ended(env, action, mode)
-    return _step_live(env, action, mode is _SAME_STEP)
-
-
-def _step_live(env: gym.Env, action: Any, same_step: bool) -> StepResult:
-    """Step a sub-env whose episode is running; under SameStep a finished one resets at once."""
     obs, reward, terminated, truncated, info = env.step(action)
-    if same_step and (terminated or truncated):
+    if mode is _SAME_STEP and (terminated or truncated):  # a finished episode resets at once
         final = (obs, info)
         obs, info = env.reset()
         return obs, reward, terminated, truncated, info, final
@@ -227,7 +221,7 @@ class TextSyncVectorEnv(VectorEnv):
                 if pending and autoreset[index]:
                     append(_step_ended(envs[index], actions[index], mode))
                     continue
-                # _step_live inlined: a call per sub-env is a tenth of a text game's step.
+                # _step_env's live branch, inlined: a call per sub-env is a tenth of a step.
                 obs, reward, terminated, truncated, info = envs[index].step(actions[index])
                 if same_step and (terminated or truncated):
                     final = (obs, info)

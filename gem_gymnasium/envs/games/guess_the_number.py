@@ -142,7 +142,7 @@ class GuessTheNumber(TextEnv[int]):
             if guess <= self.high:
                 self.high = guess - 1
             return f"Your guess {guess} is too high: the secret is lower."
-        return Outcome(f"Correct! The secret was {guess}.", 1.0, True, True)  # valid, won
+        return Outcome(f"Correct! The secret was {guess}.", reward=1.0, won=True)
 
     def turn_limit_reward(self) -> float:
         if self.last_valid_turn != self.turn or self.last_guess is None:
