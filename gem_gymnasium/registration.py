@@ -97,6 +97,10 @@ GAMES: tuple[Family, ...] = (
             "Easy": dict(min_number=1, max_number=10, max_turns=4),
             "Hard": dict(min_number=1, max_number=50, max_turns=7),
             "Random": dict(randomize=True),
+            # Only a win pays (no partial credit on the last turn): see the class docstring.
+            "WinOnly": dict(min_number=1, max_number=20, max_turns=10, partial_credit=False),
+            "Easy-WinOnly": dict(min_number=1, max_number=10, max_turns=4, partial_credit=False),
+            "Hard-WinOnly": dict(min_number=1, max_number=50, max_turns=7, partial_credit=False),
         },
     ),
     _game(

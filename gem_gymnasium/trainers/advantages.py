@@ -7,8 +7,10 @@ advantage per turn, which the trainer broadcasts to every token of that turn's r
 * ``rebn``: the discounted return :math:`G_t = r_t + \gamma G_{t+1}` normalised by the batch mean
   and std of all turns' returns ("return batch normalisation", GEM's default).
 * ``grpo``: each episode's return :math:`G_0` minus the mean over its group (episodes that started
-  from the same state), divided by the group's std when normalising; every turn of the episode
-  gets its episode's value.
+  from the same state); every turn of the episode gets its episode's value. This is Dr. GRPO's
+  estimator, which matches the trainer's constant loss divisor. ``std_scale=True`` also divides
+  by the group's std (the original GRPO): groups whose returns barely differ then get advantages
+  of full size, which made a run on GuessTheNumber diverge (entropy 0.44 to 2.3).
 * ``gae``: generalised advantage estimation over turns with a turn-level value
   :math:`V(s_t)`: :math:`\delta_t = r_t + \gamma V(s_{t+1}) - V(s_t)` (0 after the last turn),
   :math:`A_t = \delta_t + \gamma\lambda A_{t+1}`; the value target is :math:`A_t + V(s_t)`.
@@ -19,8 +21,10 @@ the global batch; it is the identity in a single process.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -128,12 +132,14 @@ def grpo(
     lam: float = 1.0,
     normalize: bool = True,
     all_reduce: AllReduce = _identity,
+    std_scale: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Group baseline: episode return minus its group's mean (over its group's std if normalising).
+    """Group baseline: episode return minus its group's mean, over the group's std with
+    ``std_scale``. ``normalize`` (batch statistics) does not apply: the group is the baseline.
 
     Groups never span ranks (a rank plays every episode of its groups), so no reduction is needed.
     """
-    del lam, all_reduce
+    del lam, normalize, all_reduce
     ends = batch.episode_ends()
     returns = discounted_returns(batch.rewards, ends, gamma)
     starts = np.r_[True, ends[:-1]] if len(ends) else ends
@@ -144,7 +150,7 @@ def grpo(
     for g in np.unique(episode_group):
         members = episode_group == g
         centred = episode_return[members] - episode_return[members].mean()
-        if normalize:
+        if std_scale:
             centred = centred / (episode_return[members].std() + EPS)
         episode_adv[members] = centred
     return episode_adv[episode_of_turn], returns
@@ -185,11 +191,13 @@ Estimator = Callable[..., tuple[np.ndarray, np.ndarray]]
 ESTIMATORS: dict[str, Estimator] = {"rebn": rebn, "grpo": grpo, "gae": gae}
 
 
-def get_estimator(name: str) -> Estimator:
-    """The estimator called ``name``; ValueError lists the known ones."""
+def get_estimator(name: str, **options: Any) -> Estimator:
+    """The estimator called ``name`` with its own ``options`` bound (``std_scale`` for grpo);
+    ValueError lists the known ones."""
     try:
-        return ESTIMATORS[name]
+        estimator = ESTIMATORS[name]
     except KeyError:
         raise ValueError(
             f"unknown advantage {name!r}; choose one of {sorted(ESTIMATORS)}"
         ) from None
+    return functools.partial(estimator, **options) if options else estimator

@@ -16,7 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gem_gymnasium.trainers.config import TINY_MODEL_DEFAULTS, Config, config_fields
+from gem_gymnasium.trainers.config import (
+    CPU_DEFAULTS,
+    TINY_MODEL_DEFAULTS,
+    Config,
+    config_fields,
+    default_profiles,
+)
 
 __all__ = ["add_parser", "config_from_args", "run_eval", "run_train"]
 
@@ -43,13 +49,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "train",
         help="train an LLM agent with PPO on an environment",
         description=(
-            "PPO for multi-turn LLM agents (GEM's OAT recipe; same flags). Without --pretrain, "
-            "options left out take CPU-sized values for the tiny local model (shown as 'tiny')."
+            "PPO for multi-turn LLM agents (GEM's OAT recipe; same flags). Options left out take "
+            "CPU-sized values when no CUDA device is visible (shown as 'cpu') and the tiny local "
+            "model's recipe without --pretrain (shown as 'tiny'); the run prints which it used."
         ),
     )
     # Options default to None so that config_from_args can tell what the user set.
     for f in config_fields():
         default = f"default: {f.default!r}"
+        if f.name in CPU_DEFAULTS:
+            default += f"; cpu: {CPU_DEFAULTS[f.name]!r}"
         if f.name in TINY_MODEL_DEFAULTS:
             default += f"; tiny: {TINY_MODEL_DEFAULTS[f.name]!r}"
         help_text = f"{f.metadata.get('help', '')} ({default})"
@@ -86,19 +95,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     ev.set_defaults(func=run_eval)
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    """The :class:`Config` of parsed ``train`` arguments.
+def config_from_args(
+    args: argparse.Namespace, *, cuda: bool = False
+) -> tuple[Config, list[tuple[str, dict[str, Any]]]]:
+    """The :class:`Config` of parsed ``train`` arguments, and the default sets that filled in
+    what the command line left out (see :func:`~gem_gymnasium.trainers.config.default_profiles`).
 
-    Options given on the command line win; without ``--pretrain`` the others take
-    :data:`~gem_gymnasium.trainers.config.TINY_MODEL_DEFAULTS`, else the dataclass defaults.
+    Options given on the command line win over every default set.
     """
     given = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(Config)
         if getattr(args, f.name, None) is not None
     }
-    profile = {} if given.get("pretrain") else TINY_MODEL_DEFAULTS
-    return Config(**{**profile, **given})
+    profiles = default_profiles(pretrain=bool(given.get("pretrain")), cuda=cuda)
+    used = [
+        (name, {k: v for k, v in values.items() if k not in given}) for name, values in profiles
+    ]
+    merged = {k: v for _, values in used for k, v in values.items()}
+    return Config(**{**merged, **given}), [(name, values) for name, values in used if values]
 
 
 def _visible_gpus() -> int:
@@ -110,7 +125,11 @@ def _visible_gpus() -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    cfg = config_from_args(args)
+    cfg, profiles = config_from_args(args, cuda=_visible_gpus() > 0)
+    if int(os.environ.get("RANK", "0")) == 0:
+        for name, values in profiles:
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            print(f"defaults for the {name}: {shown} (flags given on the command line win)")
     under_torchrun = "WORLD_SIZE" in os.environ
     if cfg.gpus > 1 and not under_torchrun:
         available = _visible_gpus()

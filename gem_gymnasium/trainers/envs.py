@@ -1,18 +1,16 @@
-"""Environments as the trainer sees them: wrapped sub-envs in a SameStep vector env, and prompts."""
+"""Environments as the trainer sees them: wrapped copies of one id, and prompts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 from gem_gymnasium.registration import make, resolve_id
 from gem_gymnasium.trainers.prompts import get_template
 
-__all__ = ["make_env", "make_prompt_fn", "make_vector_env"]
+__all__ = ["make_env", "make_envs", "make_prompt_fn"]
 
 
 def make_env(env_id: str, wrappers: str = "", tokenizer: Any = None) -> gym.Env:
@@ -27,13 +25,12 @@ def make_env(env_id: str, wrappers: str = "", tokenizer: Any = None) -> gym.Env:
     return env
 
 
-def make_vector_env(
+def make_envs(
     env_id: str, num_envs: int, wrappers: str = "", tokenizer: Any = None
-) -> SyncVectorEnv:
-    """``num_envs`` copies in one process with SameStep autoreset: when an episode ends, the
-    step returns the next episode's first observation (the last one is in ``final_obs``)."""
-    thunk = partial(make_env, env_id, wrappers, tokenizer)
-    return SyncVectorEnv([thunk] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP)
+) -> list[gym.Env]:
+    """``num_envs`` wrapped copies, stepped one by one by the rollout (which resets each when
+    it starts an episode there, with that episode's seed)."""
+    return [make_env(env_id, wrappers, tokenizer) for _ in range(num_envs)]
 
 
 def make_prompt_fn(

@@ -158,7 +158,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def evaluate_env(
-    policy: Policy,
+    policy: Policy | None,
     env_id: str,
     episodes: int,
     *,
@@ -168,7 +168,11 @@ def evaluate_env(
     seed: int = 0,
     on_episode: Callable[[], None] | None = None,
 ) -> EvalResult:
-    """Play exactly ``episodes`` episodes, ``num_envs`` at a time (one policy call per turn)."""
+    """Play exactly ``episodes`` episodes, ``num_envs`` at a time (one policy call per turn).
+
+    ``policy=None`` plays the env's own random moves (``sample_random_action``): the random
+    baseline on the same episodes.
+    """
     from gem_gymnasium.trainers.envs import make_env
 
     result = EvalResult(env_id)
@@ -186,7 +190,10 @@ def evaluate_env(
             active = [s for s in range(len(envs)) if slots[s] is not None]
             if not active:
                 break
-            actions = policy([observations[s] for s in active])
+            if policy is None:
+                actions = [_random_action(envs[s]) for s in active]
+            else:
+                actions = policy([observations[s] for s in active])
             for s, act in zip(active, actions, strict=False):
                 obs, reward, terminated, truncated, info = envs[s].step(act.action)
                 record = slots[s]
@@ -220,6 +227,11 @@ def evaluate_env(
             env.close()
     result.episodes.sort(key=lambda e: e["episode"])
     return result
+
+
+def _random_action(env: Any) -> Action:
+    text = env.unwrapped.sample_random_action()
+    return Action(text, text)
 
 
 def write_trajectories(results: Sequence[EvalResult], path: Path) -> Path:

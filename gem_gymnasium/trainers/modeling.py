@@ -2,7 +2,9 @@
 
 Samples are packed right-padded (``prompt + response``); ``logits[:, t]`` scores token ``t + 1``,
 so response log-probs live at target positions ``len(prompt) - 1 ... len(sample) - 2``. The
-value of a turn is read at the last prompt token: the state the response was generated from.
+value of a turn is the value head averaged over the prompt's tokens (:func:`state_values`): the
+last prompt token is the same template text in every state, and a small model's hidden state
+there barely depends on the state, while the average reads the state's own tokens directly.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "pack",
     "policy_weights",
     "sequence_logprobs",
+    "state_values",
 ]
 
 
@@ -74,13 +77,13 @@ class Packed:
         input_ids: ``[B, T]`` token ids (padding is ``pad_id``).
         attention_mask: ``[B, T]`` 1 for real tokens.
         response_mask: ``[B, T - 1]`` 1 at target positions that score a response token.
-        state_index: ``[B]`` position of each sample's last prompt token (its turn's value).
+        prompt_mask: ``[B, T]`` 1 at the prompt's tokens (the state a turn's value is read from).
     """
 
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
     response_mask: torch.Tensor
-    state_index: torch.Tensor
+    prompt_mask: torch.Tensor
 
     def to(self, device: torch.device) -> Packed:
         return Packed(*(t.to(device) for t in vars(self).values()))
@@ -95,13 +98,19 @@ def pack(
     input_ids = torch.full((len(lengths), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(lengths), width), dtype=torch.long)
     response_mask = torch.zeros((len(lengths), width - 1), dtype=torch.float32)
-    state_index = torch.zeros(len(lengths), dtype=torch.long)
+    prompt_mask = torch.zeros((len(lengths), width), dtype=torch.float32)
     for i, (prompt, response) in enumerate(zip(prompts, responses, strict=False)):
         input_ids[i, : lengths[i]] = torch.tensor([*prompt, *response], dtype=torch.long)
         attention_mask[i, : lengths[i]] = 1
         response_mask[i, len(prompt) - 1 : lengths[i] - 1] = 1.0
-        state_index[i] = len(prompt) - 1
-    return Packed(input_ids, attention_mask, response_mask, state_index)
+        prompt_mask[i, : len(prompt)] = 1.0
+    return Packed(input_ids, attention_mask, response_mask, prompt_mask)
+
+
+def state_values(values: torch.Tensor, packed: Packed) -> torch.Tensor:
+    """``V(s)`` per sample ``[B]``: the per-position values ``[B, T]`` averaged over its prompt."""
+    mask = packed.prompt_mask.to(values.dtype)
+    return (values * mask).sum(-1) / mask.sum(-1).clamp(min=1)
 
 
 def sequence_logprobs(

@@ -21,12 +21,13 @@ import math
 import os
 import random
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 
@@ -41,12 +42,28 @@ from gem_gymnasium.trainers.checkpoint import (
 from gem_gymnasium.trainers.config import Config
 from gem_gymnasium.trainers.distributed import Dist, init_distributed, shard
 from gem_gymnasium.trainers.engines import Engine, SamplingParams, make_engine
-from gem_gymnasium.trainers.envs import make_prompt_fn, make_vector_env
-from gem_gymnasium.trainers.modeling import Agent, Packed, load_lm, pack, sequence_logprobs
+from gem_gymnasium.trainers.envs import make_envs, make_prompt_fn
+from gem_gymnasium.trainers.modeling import (
+    Agent,
+    Packed,
+    load_lm,
+    pack,
+    sequence_logprobs,
+    state_values,
+)
 from gem_gymnasium.trainers.prompts import INVALID_ACTION
 from gem_gymnasium.trainers.tracking import Tracker, plot_learning_curve
 
-__all__ = ["Config", "Episode", "Turn", "collect_episodes", "ppo_loss", "train"]
+__all__ = [
+    "HELD_OUT_SEEDS",
+    "Config",
+    "Episode",
+    "Turn",
+    "collect_episodes",
+    "ppo_loss",
+    "train",
+    "training_seed",
+]
 
 log = logging.getLogger("gem_gymnasium.trainers")
 
@@ -79,48 +96,28 @@ class Episode:
         return float(sum(t.reward for t in self.turns))
 
 
-def _unbatch_info(infos: dict[str, Any], i: int) -> dict[str, Any]:
-    """Sub-env ``i``'s entries of a vector env's batched info dict."""
-    out = {}
-    for key, value in infos.items():
-        if key.startswith("_") or not infos.get(f"_{key}", np.ones(i + 1, bool))[i]:
-            continue
-        out[key] = _unbatch_info(value, i) if isinstance(value, dict) else value[i]
-    return out
+#: Training episodes take seeds from here up; seeds below it are held out for evaluation
+#: (``gem-gym eval`` and the evaluations during training reset episode ``k`` with seed ``k``).
+HELD_OUT_SEEDS = 2**32
 
 
-class _GroupStarts:
-    """Start episodes in groups of ``size`` from one state: snapshot the leader's env before
-    its reset, restore that snapshot in the other members' envs, then reset them too."""
+def training_seed(run_seed: int, batch: int) -> int:
+    """The seed of the first episode group of rollout ``batch`` (one iteration on one rank);
+    group ``g`` of that rollout uses ``training_seed(...) + g``."""
+    return HELD_OUT_SEEDS + (run_seed * 2**24 + batch) * 2**20
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.next_id = 0
-        self.open: list[tuple[int, Any, int]] = []  # (group id, snapshot, members left)
 
-    def start(self, env: Any, observation: str) -> tuple[str, int]:
-        if self.size == 1:  # the autoreset already started a fresh episode
-            self.next_id += 1
-            return observation, self.next_id - 1
-        core = env.unwrapped
-        if not hasattr(core, "get_state"):
-            raise TypeError(f"num_samples > 1 needs envs with get_state/set_state, not {core}")
-        if self.open:
-            group, snapshot, left = self.open[0]
-            core.set_state(snapshot)
-            self.open[0] = (group, snapshot, left - 1)
-            if left == 1:
-                self.open.pop(0)
-        else:
-            group, snapshot = self.next_id, core.get_state()
-            self.next_id += 1
-            self.open.append((group, snapshot, self.size - 1))
-        observation, _ = env.reset()
-        return observation, group
+@dataclass
+class _Slot:
+    """A sub-env's running episode."""
+
+    observation: str
+    group: int
+    turns: list[Turn] = field(default_factory=list)
 
 
 def collect_episodes(
-    envs: Any,
+    envs: Sequence[gym.Env],
     engine: Engine,
     tokenizer: Any,
     prompt_fn: Callable[[str], str],
@@ -129,76 +126,72 @@ def collect_episodes(
     min_turns: int,
     max_model_len: int,
     group_size: int = 1,
-    seed: int | None = None,
+    seed: int = 0,
 ) -> tuple[list[Episode], dict[str, float]]:
-    """Play until complete groups hold ``min_turns`` trainable turns; the episodes and stats.
+    """Start episodes until ``min_turns`` trainable turns are played, then finish every running
+    one; the episodes and stats.
 
-    Every step generates one response per sub-env. A prompt of ``max_model_len`` tokens or more
-    is not generated and a response cut at ``sampling.max_new_tokens`` is not sent: the env gets
-    :data:`INVALID_ACTION` (a format error) and the turn is flagged ``invalid``. Episodes still
-    running at the end, and groups with unfinished members, are dropped.
+    Every episode that starts is played to its end and returned: cutting play at a turn budget
+    would drop the long episodes still running, biasing both the logged success and the gradient
+    towards short episodes. Episodes start in groups of ``group_size`` (GRPO); group ``g`` resets
+    every member with seed ``seed + g``, so the members share one start state.
+
+    Every step generates one response per running episode. A prompt of ``max_model_len`` tokens
+    or more is not generated and a response cut at ``sampling.max_new_tokens`` is not sent: the
+    env gets :data:`INVALID_ACTION` (a format error) and the turn is flagged ``invalid``.
     """
-    n = envs.num_envs
-    observations, _ = envs.reset(seed=seed)
-    observations = list(observations)
-    groups = _GroupStarts(group_size)
-    group_of = [0] * n
-    for i in range(n):
-        observations[i], group_of[i] = groups.start(envs.envs[i], observations[i])
-    running: list[list[Turn]] = [[] for _ in range(n)]
-    finished: dict[int, list[Episode]] = {}
+    slots: list[_Slot | None] = [None] * len(envs)
+    waiting: deque[int] = deque()  # group ids of members not yet started
+    groups_started = trainable = 0
+    episodes: list[Episode] = []
     stats = {"gen_time": 0.0, "gen_tokens": 0.0, "steps": 0.0}
-
-    def trainable_turns() -> int:
-        return sum(
-            sum(1 for t in ep.turns if t.response_ids)
-            for eps in finished.values()
-            if len(eps) == group_size
-            for ep in eps
-        )
-
-    while trainable_turns() < min_turns:
-        if stats["steps"] > 100 * max(min_turns, n):
+    while True:
+        for i, env in enumerate(envs):
+            if slots[i] is not None:
+                continue
+            if not waiting and trainable < min_turns:
+                waiting.extend([groups_started] * group_size)
+                groups_started += 1
+            if waiting:
+                group = waiting.popleft()
+                observation, _ = env.reset(seed=seed + group)
+                slots[i] = _Slot(observation, group)
+        active = [i for i, slot in enumerate(slots) if slot is not None]
+        if not active:
+            return episodes, stats
+        if stats["steps"] > 100 * max(min_turns, len(envs)) and not trainable:
             raise RuntimeError(
                 "no trainable turns: every prompt is longer than max_model_len "
                 f"({max_model_len}); raise --max_model_len or shorten the observations"
             )
-        prompts = [tokenizer(prompt_fn(o)).input_ids for o in observations]
+        prompts = [tokenizer(prompt_fn(slots[i].observation)).input_ids for i in active]
         fits = [len(p) < max_model_len for p in prompts]
         start = time.perf_counter()
         generated = iter(
-            engine.generate([p for p, f in zip(prompts, fits, strict=False) if f], sampling)
+            engine.generate([p for p, f in zip(prompts, fits, strict=True) if f], sampling)
         )
         stats["gen_time"] += time.perf_counter() - start
-        turns, actions = [], []
-        for prompt, fit in zip(prompts, fits, strict=False):
+        stats["steps"] += 1
+        for i, prompt, fit in zip(active, prompts, fits, strict=True):
             gen = next(generated) if fit else None
             if gen is None or gen.truncated:
                 ids = gen.response_ids if gen is not None else []
-                turns.append(Turn(prompt, ids, gen.logprobs if gen else [], invalid=True))
-                actions.append(INVALID_ACTION)
+                turn = Turn(prompt, ids, gen.logprobs if gen else [], invalid=True)
+                action = INVALID_ACTION
             else:
-                turns.append(Turn(prompt, gen.response_ids, gen.logprobs))
-                actions.append(gen.text)
-            stats["gen_tokens"] += len(turns[-1].response_ids)
-        next_obs, rewards, terminated, truncated, infos = envs.step(tuple(actions))
-        next_obs = list(next_obs)
-        stats["steps"] += 1
-        for i, turn in enumerate(turns):
-            done = bool(terminated[i] or truncated[i])
-            info = _unbatch_info(infos, i)
-            step_info = info.get("final_info", {}) if done else info
-            turn.reward = float(rewards[i])
-            turn.format_error = turn.invalid or bool(step_info.get("format_error", False))
-            running[i].append(turn)
-            if done:
-                episode = Episode(running[i], group_of[i], bool(step_info.get("success", False)))
-                finished.setdefault(group_of[i], []).append(episode)
-                running[i] = []
-                next_obs[i], group_of[i] = groups.start(envs.envs[i], next_obs[i])
-        observations = next_obs
-    episodes = [ep for eps in finished.values() if len(eps) == group_size for ep in eps]
-    return episodes, stats
+                turn, action = Turn(prompt, gen.response_ids, gen.logprobs), gen.text
+            stats["gen_tokens"] += len(turn.response_ids)
+            trainable += bool(turn.response_ids)
+            slot = slots[i]
+            observation, reward, terminated, truncated, info = envs[i].step(action)
+            turn.reward = float(reward)
+            turn.format_error = turn.invalid or bool(info.get("format_error", False))
+            slot.turns.append(turn)
+            slot.observation = observation
+            if terminated or truncated:
+                success = bool(info.get("success", False))
+                episodes.append(Episode(slot.turns, slot.group, success))
+                slots[i] = None
 
 
 # ============================================================================================
@@ -370,10 +363,12 @@ def train(cfg: Config) -> dict[str, Any]:
         )
         engine.load_weights(agent)
 
-    envs = make_vector_env(cfg.env_id, cfg.num_envs, cfg.wrappers, tokenizer)
+    envs = make_envs(cfg.env_id, cfg.num_envs, cfg.wrappers, tokenizer)
     prompt_fn = make_prompt_fn(cfg.prompt_template, tokenizer, cfg.apply_chat_template)
     sampling = SamplingParams(cfg.generate_max_length, cfg.temperature, cfg.top_p, cfg.top_k)
-    estimator = get_estimator(cfg.advantage)
+    estimator = get_estimator(
+        cfg.advantage, **({"std_scale": cfg.grpo_std_norm} if cfg.advantage == "grpo" else {})
+    )
     tracker = Tracker(
         run_dir,
         cfg.to_dict(),
@@ -388,11 +383,19 @@ def train(cfg: Config) -> dict[str, Any]:
     progress = _progress(ctx.is_main, num_iterations, start_iteration)
     metrics: dict[str, float] = {}
     checkpoint = None
+    env_steps = _resumed_env_steps(resume_from, start_iteration) if resume_from else 0
+    if cfg.eval_steps > 0 and start_iteration == 0:  # the levels to beat, on the same episodes
+        baseline = {
+            **_evaluate(engine, tokenizer, prompt_fn, cfg, ctx),
+            **_evaluate(None, tokenizer, prompt_fn, cfg, ctx, prefix="eval_random"),
+        }
+        tracker.log({**baseline, "charts/env_steps": 0}, 0)
+        progress(0, baseline)
 
     for iteration in range(start_iteration, num_iterations):
         # --- ROLLOUT ---------------------------------------------------------------------------
         iteration_start = time.perf_counter()
-        env_seed = cfg.seed + (iteration * ctx.world_size + ctx.rank) * cfg.num_envs
+        env_seed = training_seed(cfg.seed, iteration * ctx.world_size + ctx.rank)
         episodes, rollout_stats = collect_episodes(
             envs,
             engine,
@@ -408,9 +411,10 @@ def train(cfg: Config) -> dict[str, Any]:
         rollout_time = time.perf_counter() - iteration_start
 
         # --- ADVANTAGES (ALGO LOGIC) ----------------------------------------------------------
-        values = None
-        if agent.value_head is not None:  # V(s_t) for every turn, read at its last prompt token
-            values = _forward_values(agent, turns, tokenizer, cfg, ctx)
+        update_start = time.perf_counter()
+        # Log-probs of the policy before the update (the PPO ratio's denominator) and, with a
+        # value head, V(s_t) of every turn.
+        old_logprobs, values = _score_turns(agent, turns, tokenizer, cfg, ctx)
         batch = TurnBatch(
             rewards=[t.reward for t in turns],
             episode=[e for e, ep in enumerate(episodes) for _ in ep.turns],
@@ -433,15 +437,13 @@ def train(cfg: Config) -> dict[str, Any]:
         b_values = values[b_inds] if values is not None else None
 
         # --- UPDATE (ALGO LOGIC) ----------------------------------------------------------------
-        update_start = time.perf_counter()
         b_prompts = [t.prompt_ids for t in b_turns]
         b_responses = [t.response_ids for t in b_turns]
         lengths = [len(p) + len(r) for p, r in zip(b_prompts, b_responses, strict=False)]
-        # Log-probs of the policy at the start of the update: the PPO ratio's denominator.
-        b_old_logprobs = _forward_logprobs(agent, b_turns, tokenizer, cfg, ctx)
+        b_old_logprobs = [old_logprobs[i] for i in b_inds]
         b_ref_logprobs = None
         if reference is not None:
-            b_ref_logprobs = _forward_logprobs(reference, b_turns, tokenizer, cfg, ctx)
+            b_ref_logprobs, _ = _score_turns(reference, b_turns, tokenizer, cfg, ctx)
         update_stats: dict[str, list[float]] = defaultdict(list)
         for _epoch in range(cfg.num_ppo_epochs):
             order = np.random.permutation(rollout_per_rank)
@@ -478,7 +480,7 @@ def train(cfg: Config) -> dict[str, Any]:
                     )
                     loss = sample_losses.sum() / len(step_inds)
                     if new_values is not None:
-                        v_pred = new_values.gather(1, packed.state_index[:, None])[:, 0]
+                        v_pred = state_values(new_values, packed)
                         v_target = torch.as_tensor(
                             b_returns[mb_inds], dtype=v_pred.dtype, device=ctx.device
                         )
@@ -515,6 +517,7 @@ def train(cfg: Config) -> dict[str, Any]:
             "charts/prompt_length": np.mean([len(t.prompt_ids) for t in b_turns]),
             "charts/turn_return": float(np.mean(returns)),
             "charts/num_episodes": len(episodes),
+            "charts/num_turns": len(turns),
             "charts/rollout_time": rollout_time,
             "charts/update_time": update_time,
             "charts/generate_tokens_per_second": rollout_stats["gen_tokens"]
@@ -530,12 +533,19 @@ def train(cfg: Config) -> dict[str, Any]:
         keys = sorted(local)
         reduced = ctx.all_reduce_sum(np.array([local[k] for k in keys], dtype=np.float64))
         metrics = {k: v / ctx.world_size for k, v in zip(keys, reduced, strict=False)}
-        for key in ("charts/SPS", "charts/generate_tokens_per_second", "charts/num_episodes"):
+        for key in (
+            "charts/SPS",
+            "charts/generate_tokens_per_second",
+            "charts/num_episodes",
+            "charts/num_turns",
+        ):
             metrics[key] *= ctx.world_size  # rates and counts add up over ranks
+        env_steps += round(float(metrics["charts/num_turns"]))
+        metrics["charts/env_steps"] = env_steps
         metrics["charts/learning_rate"] = scheduler.get_last_lr()[0]
         metrics["charts/global_step"] = (iteration + 1) * rollout_per_rank * ctx.world_size
         if cfg.eval_steps > 0 and (iteration + 1) % cfg.eval_steps == 0:
-            metrics.update(_evaluate(engine, tokenizer, prompt_fn, cfg, ctx, iteration))
+            metrics.update(_evaluate(engine, tokenizer, prompt_fn, cfg, ctx))
         tracker.log(metrics, iteration + 1)
         progress(iteration + 1, metrics)
 
@@ -559,7 +569,8 @@ def train(cfg: Config) -> dict[str, Any]:
     if ctx.is_main and tracker.path.exists():
         curve = plot_learning_curve(tracker.path, run_dir / "learning_curve.png")
     tracker.close()
-    envs.close()
+    for env in envs:
+        env.close()
     engine.close()
     progress(None, None)
     ctx.barrier()
@@ -573,49 +584,44 @@ def train(cfg: Config) -> dict[str, Any]:
 
 
 @torch.no_grad()
-def _forward_logprobs(
+def _score_turns(
     model: torch.nn.Module, turns: Sequence[Turn], tokenizer: Any, cfg: Config, ctx: Dist
-) -> list[list[float]]:
-    """Each turn's response log-probs under ``model`` (the agent or the plain reference LM)."""
-    out: list[list[float]] = [[] for _ in turns]
-    lengths = [len(t.prompt_ids) + len(t.response_ids) for t in turns]
+) -> tuple[list[list[float]], np.ndarray | None]:
+    """Each turn's response log-probs under ``model`` (the agent or the plain reference LM) and,
+    when it has a value head, ``V(s_t)`` per turn.
+
+    Runs in eval mode: these log-probs are the PPO ratio's denominator and must be those of the
+    policy itself, not of one dropout sample of it.
+    """
+    logprobs_out: list[list[float]] = [[] for _ in turns]
+    values = np.zeros(len(turns)) if getattr(model, "value_head", None) is not None else None
+    # Prompts that were too long to generate from keep their last max_model_len tokens.
+    prompts = [t.prompt_ids[-cfg.max_model_len :] for t in turns]
+    lengths = [len(p) + len(t.response_ids) for p, t in zip(prompts, turns, strict=True)]
     plan = plan_microbatches(
         lengths, max_samples=cfg.train_batch_size_per_device, max_tokens=cfg.micro_batch_tokens
     )
-    for mb, weight in _lockstep(plan, ctx):
-        packed = pack(
-            [turns[i].prompt_ids for i in mb],
-            [turns[i].response_ids for i in mb],
-            tokenizer.pad_token_id,
-        ).to(ctx.device)
-        result = model(input_ids=packed.input_ids, attention_mask=packed.attention_mask)
-        logits = result[0] if isinstance(result, tuple) else result.logits
-        logprobs, _ = sequence_logprobs(logits, packed.input_ids, cfg.temperature)
-        if weight:
+    was_training = model.training
+    model.eval()
+    try:
+        for mb, weight in _lockstep(plan, ctx):
+            packed = pack(
+                [prompts[i] for i in mb],
+                [turns[i].response_ids for i in mb],
+                tokenizer.pad_token_id,
+            ).to(ctx.device)
+            result = model(input_ids=packed.input_ids, attention_mask=packed.attention_mask)
+            logits = result[0] if isinstance(result, tuple) else result.logits
+            logprobs, _ = sequence_logprobs(logits, packed.input_ids, cfg.temperature)
+            if not weight:
+                continue
             for row, i in enumerate(mb):
-                out[i] = logprobs[row][packed.response_mask[row].bool()].tolist()
-    return out
-
-
-@torch.no_grad()
-def _forward_values(
-    agent: Agent, turns: Sequence[Turn], tokenizer: Any, cfg: Config, ctx: Dist
-) -> np.ndarray:
-    """``V(s_t)`` of each turn: the value head at the turn's last prompt token."""
-    values = np.zeros(len(turns))
-    prompts = [t.prompt_ids[-cfg.max_model_len :] for t in turns]
-    plan = plan_microbatches(
-        [len(p) for p in prompts],
-        max_samples=cfg.train_batch_size_per_device,
-        max_tokens=cfg.micro_batch_tokens,
-    )
-    for mb, weight in _lockstep(plan, ctx):
-        packed = pack([prompts[i] for i in mb], [[] for _ in mb], tokenizer.pad_token_id)
-        packed = packed.to(ctx.device)
-        _, v = agent(packed.input_ids, packed.attention_mask)
-        if weight:
-            values[mb] = v.gather(1, packed.state_index[:, None])[:, 0].float().cpu().numpy()
-    return values
+                logprobs_out[i] = logprobs[row][packed.response_mask[row].bool()].tolist()
+            if values is not None:
+                values[mb] = state_values(result[1], packed).float().cpu().numpy()
+    finally:
+        model.train(was_training)
+    return logprobs_out, values
 
 
 def _run_dir(cfg: Config, ctx: Dist) -> tuple[Path, Path | None]:
@@ -641,17 +647,32 @@ def _run_dir(cfg: Config, ctx: Dist) -> tuple[Path, Path | None]:
     if ctx.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         metrics_file = run_dir / "metrics.jsonl"
-        if metrics_file.exists():  # keep the rows up to the resumed iteration only
-            done = 0
+        if metrics_file.exists():  # a resumed run keeps the rows up to its iteration only
+            kept = []
             if resume_from is not None:
                 done = int(
                     torch.load(resume_from / "trainer_state.pt", weights_only=False)["iteration"]
                 )
-            rows = [r for r in metrics_file.read_text().splitlines() if r.strip()]
-            kept = [r for r in rows if json.loads(r)["iteration"] <= done]
+                rows = [r for r in metrics_file.read_text().splitlines() if r.strip()]
+                kept = [r for r in rows if json.loads(r)["iteration"] <= done]
             metrics_file.write_text("".join(f"{r}\n" for r in kept))
     ctx.barrier()
     return run_dir, resume_from
+
+
+def _resumed_env_steps(checkpoint: Path, iteration: int) -> int:
+    """Env steps played up to ``iteration``, from the metrics of the checkpoint's own run
+    (``<run>/checkpoints/iter_N``); 0 when that run's metrics are gone."""
+    from gem_gymnasium.trainers.tracking import read_metrics
+
+    metrics_path = checkpoint.parent.parent / "metrics.jsonl"
+    rows = read_metrics(metrics_path) if metrics_path.exists() else []
+    steps = [
+        r["charts/env_steps"]
+        for r in rows
+        if r["iteration"] <= iteration and "charts/env_steps" in r
+    ]
+    return int(steps[-1]) if steps else 0
 
 
 def _tiny_model(cfg: Config, ctx: Dist) -> Path:
@@ -671,35 +692,39 @@ def _tiny_model(cfg: Config, ctx: Dist) -> Path:
 
 
 def _evaluate(
-    engine: Engine,
+    engine: Engine | None,
     tokenizer: Any,
     prompt_fn: Callable[[str], str],
     cfg: Config,
     ctx: Dist,
-    iteration: int,
+    prefix: str = "eval",
 ) -> dict[str, float]:
-    """Evaluation episodes on rank 0 with the evaluation sampling settings."""
+    """Held-out evaluation on rank 0: episode ``k`` uses seed ``k`` (never a training seed, see
+    :data:`HELD_OUT_SEEDS`), so every evaluation plays the same episodes. ``engine=None``
+    plays the env's random moves instead (the random baseline)."""
     if not ctx.is_main:
         return {}
     from gem_gymnasium.trainers.evaluation import EnginePolicy, evaluate_env
 
-    policy = EnginePolicy(
-        engine,
-        tokenizer,
-        prompt_fn,
-        SamplingParams(cfg.eval_generate_max_length, cfg.eval_temperature, cfg.eval_top_p),
-        max_model_len=cfg.max_model_len,
-    )
+    policy = None
+    if engine is not None:
+        policy = EnginePolicy(
+            engine,
+            tokenizer,
+            prompt_fn,
+            SamplingParams(cfg.eval_generate_max_length, cfg.eval_temperature, cfg.eval_top_p),
+            max_model_len=cfg.max_model_len,
+        )
     result = evaluate_env(
         policy,
-        cfg.env_id,
+        cfg.eval_env_id or cfg.env_id,
         cfg.eval_episodes,
         wrappers=cfg.wrappers,
         tokenizer=tokenizer,
-        num_envs=cfg.num_envs,
-        seed=10_000_000 + iteration,
+        num_envs=max(cfg.num_envs, cfg.generate_batch_size),
+        seed=0,
     )
-    return {f"eval/{k}": v for k, v in result.summary().items()}
+    return {f"{prefix}/{k}": v for k, v in result.summary().items()}
 
 
 def _progress(enabled: bool, total: int, done: int) -> Callable[[int | None, dict | None], None]:
@@ -731,6 +756,17 @@ def _progress(enabled: bool, total: int, done: int) -> Callable[[int | None, dic
             bar.stop()
             return
         bar.update(task, completed=iteration)
+        held_out = ""
+        if "eval/success_rate" in metrics:
+            held_out = (
+                f"  HELD-OUT success {metrics['eval/success_rate']:.3f}"
+                f" return {metrics['eval/episodic_return']:+.3f}"
+            )
+        if "eval_random/success_rate" in metrics:
+            held_out += f" (random moves: {metrics['eval_random/success_rate']:.3f})"
+        if iteration == 0:
+            bar.console.log(f"before training:{held_out}")
+            return
         bar.console.log(
             f"iter {iteration}/{total}  return {metrics['charts/episodic_return']:+.3f}  "
             f"success {metrics['charts/success_rate']:.2f}  "
@@ -738,7 +774,7 @@ def _progress(enabled: bool, total: int, done: int) -> Callable[[int | None, dic
             f"fmt_err {metrics['charts/format_error_rate']:.2f}  "
             f"clip {metrics.get('losses/clipfrac', 0):.3f}  "
             f"kl {metrics.get('losses/approx_kl', 0):.2e}  "
-            f"tok/s {metrics['charts/generate_tokens_per_second']:.0f}"
+            f"tok/s {metrics['charts/generate_tokens_per_second']:.0f}{held_out}"
         )
 
     return update

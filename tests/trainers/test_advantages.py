@@ -52,11 +52,15 @@ def test_grpo_group_baseline_broadcast_to_turns():
         episode=[0, 0, 1, 2, 3],
         group=[0, 0, 0, 1, 1],
     )
-    adv, returns = grpo(batch, gamma=1.0)
-    np.testing.assert_allclose(adv, [1, 1, -1, 0, 0], atol=1e-6)
+    # Dr. GRPO by default: centred only, whatever `normalize` says (the loss divisor is constant).
+    for normalize in (True, False):
+        centred, returns = grpo(batch, gamma=1.0, normalize=normalize)
+        np.testing.assert_allclose(centred, [0.5, 0.5, -0.5, 0, 0], atol=1e-9)
     np.testing.assert_allclose(returns, [1, 1, 0, 0.5, 0.5])
-    centred, _ = grpo(batch, gamma=1.0, normalize=False)
-    np.testing.assert_allclose(centred, [0.5, 0.5, -0.5, 0, 0], atol=1e-9)
+    # The original GRPO also divides by the group's std (group 0: 0.5).
+    scaled, _ = grpo(batch, gamma=1.0, std_scale=True)
+    np.testing.assert_allclose(scaled, [1, 1, -1, 0, 0], atol=1e-6)
+    assert get_estimator("grpo", std_scale=True)(batch, gamma=1.0)[0] == pytest.approx(scaled)
 
 
 def test_gae_over_turns_hand_example():

@@ -9,7 +9,7 @@ import pytest
 
 from gem_gymnasium.trainers.config import Config
 from gem_gymnasium.trainers.engines.base import Generation
-from gem_gymnasium.trainers.envs import make_prompt_fn, make_vector_env
+from gem_gymnasium.trainers.envs import make_envs, make_prompt_fn
 from gem_gymnasium.trainers.ppo import collect_episodes, train
 from gem_gymnasium.trainers.prompts import INVALID_ACTION
 from gem_gymnasium.trainers.tracking import read_metrics
@@ -122,7 +122,7 @@ def tokenizer(tiny_model):
 
 def test_groups_start_from_one_state(tokenizer):
     # Math problems show in the first prompt: a group shares one, groups differ.
-    envs = make_vector_env("gem/Math-v0", 3, "")
+    envs = make_envs("gem/Math-v0", 3)
     engine = ScriptedEngine(tokenizer, "\\boxed{1}")
     prompt_fn = make_prompt_fn("no")
     episodes, _ = collect_episodes(
@@ -145,11 +145,10 @@ def test_groups_start_from_one_state(tokenizer):
         assert len({ep.total_reward for ep in eps}) == 1
     first_prompts = {tuple(eps[0].turns[0].prompt_ids) for eps in by_group.values()}
     assert len(first_prompts) > 1  # different groups, different problems (almost surely)
-    envs.close()
 
 
 def test_cut_off_and_overlong_turns_are_invalid_actions(tokenizer):
-    envs = make_vector_env("game:GuessTheNumber-v0", 2, "")
+    envs = make_envs("game:GuessTheNumber-v0", 2)
     prompt_fn = make_prompt_fn("no")
     cut = ScriptedEngine(tokenizer, "\\boxed{1}", truncate=True)
     episodes, _ = collect_episodes(
@@ -164,7 +163,6 @@ def test_cut_off_and_overlong_turns_are_invalid_actions(tokenizer):
         collect_episodes(envs, engine, tokenizer, prompt_fn, None, min_turns=1, max_model_len=3)
     assert engine.calls and set(engine.calls) == {0}
     assert INVALID_ACTION.count("boxed") == 0
-    envs.close()
 
 
 def test_resume_gives_identical_next_iteration(tiny_model, tmp_path):

@@ -31,7 +31,7 @@ RECIPE = """
 
 def test_recipe_parses_with_the_same_meaning():
     args = build_parser().parse_args(["train", *shlex.split(RECIPE.format(model="m"))])
-    cfg = config_from_args(args)
+    cfg, _ = config_from_args(args, cuda=True)
     assert cfg.env_id == "game:GuessTheNumber-v0" and cfg.wrappers == "concat"
     assert cfg.gamma == 0.9 and cfg.norm_return and cfg.gpus == 8
     assert cfg.gradient_checkpointing and cfg.rnd_seed and cfg.use_wb and cfg.debug
@@ -43,7 +43,7 @@ def test_recipe_parses_with_the_same_meaning():
     args = build_parser().parse_args(
         ["train", "--num-envs", "3", "--no-norm-adv", "--learning-rate", "2e-5"]
     )
-    cfg = config_from_args(args)
+    cfg, _ = config_from_args(args)
     assert (cfg.num_envs, cfg.norm_return, cfg.learning_rate) == (3, False, 2e-5)
 
 
@@ -155,18 +155,52 @@ def test_fsdp_two_ranks_on_cpu(tiny_model, tmp_path):
     AutoModelForCausalLM.from_pretrained(tmp_path / "fsdp" / "checkpoints" / "iter_000002")
 
 
-def test_defaults_without_pretrain_are_cpu_sized_and_flags_win():
-    from gem_gymnasium.trainers.config import TINY_MODEL_DEFAULTS, Config
+def test_defaults_without_pretrain_are_the_tiny_recipe_and_flags_win():
+    from gem_gymnasium.trainers.config import TINY_MODEL_DEFAULTS
 
-    cfg = config_from_args(build_parser().parse_args(["train"]))
+    cfg, profiles = config_from_args(build_parser().parse_args(["train"]))
     assert cfg.pretrain == "" and cfg.env_id == TINY_MODEL_DEFAULTS["env_id"]
     assert cfg.generate_max_length == TINY_MODEL_DEFAULTS["generate_max_length"]
-    cfg = config_from_args(build_parser().parse_args(["train", "--generate_max_length", "64"]))
+    assert [name for name, _ in profiles] == ["CPU (no CUDA device)", "tiny local model"]
+    cfg, profiles = config_from_args(
+        build_parser().parse_args(["train", "--generate_max_length", "64"])
+    )
     assert (
         cfg.generate_max_length == 64
         and cfg.num_iterations == TINY_MODEL_DEFAULTS["num_iterations"]
     )
-    # With a real model, GEM's recipe defaults stand.
-    cfg = config_from_args(build_parser().parse_args(["train", "--pretrain", "some/model"]))
+    assert all("generate_max_length" not in values for _, values in profiles)
+
+
+def test_pretrain_on_cpu_keeps_cpu_sizes_and_says_so():
+    from gem_gymnasium.trainers.config import CPU_DEFAULTS, Config
+
+    args = build_parser().parse_args(["train", "--pretrain", "some/model"])
+    cfg, profiles = config_from_args(args)  # no CUDA: GEM's 4096-token sizes would take days
+    assert cfg.generate_max_length == CPU_DEFAULTS["generate_max_length"] < 4096
+    assert cfg.num_iterations == CPU_DEFAULTS["num_iterations"]
+    assert cfg.env_id == Config.env_id  # the tiny recipe's env is not forced on a real model
+    assert [name for name, _ in profiles] == ["CPU (no CUDA device)"]
+    # On a GPU, GEM's recipe defaults stand.
+    cfg, profiles = config_from_args(args, cuda=True)
     assert cfg.generate_max_length == Config.generate_max_length == 4096
-    assert cfg.env_id == Config.env_id and cfg.num_iterations == Config.num_iterations
+    assert cfg.num_iterations == Config.num_iterations and profiles == []
+
+
+def test_train_prints_the_defaults_it_used(monkeypatch, capsys):
+    import gem_gymnasium.trainers.ppo as ppo
+
+    monkeypatch.delenv("RANK", raising=False)
+    monkeypatch.setattr(ppo, "train", lambda cfg: {})
+    assert main(["train", "--pretrain", "some/model", "--num_envs", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "defaults for the CPU (no CUDA device):" in printed
+    assert "generate_max_length=512" in printed and "num_envs" not in printed
+
+
+def test_grpo_needs_groups():
+    from gem_gymnasium.trainers.config import Config
+
+    with pytest.raises(ValueError, match="num_samples 2 or more"):
+        Config(advantage="grpo")  # one episode per group: every advantage would be 0
+    assert Config(advantage="grpo", num_samples=2).num_samples == 2

@@ -54,6 +54,9 @@ class GuessTheNumber(TextEnv[int]):
     * -0.1 for a format error (no integer in a ``\boxed{}``);
     * on the turn that exhausts ``max_turns`` without success:
       ``1 - |last guess - secret| / (max_number - min_number)``, or 0 if that last guess was invalid.
+      With ``partial_credit=False`` (the ``WinOnly`` presets) that turn pays 0 like any other
+      miss, so only a win pays. GEM's partial credit is a shortcut for RL: a policy that ignores
+      every hint and spends its last guess near the middle earns most of a win's return.
 
     ## Episode End
     Termination: the correct guess, a format error (unless ``end_on_format_error=False``) or the
@@ -66,15 +69,17 @@ class GuessTheNumber(TextEnv[int]):
     ## Arguments
     ```python
     gymnasium.make("gem/GuessTheNumber-v0", min_number=1, max_number=20, max_turns=10,
-                   randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   randomize=False, partial_credit=True, format_error_reward=-0.1,
+                   end_on_format_error=True, render_mode=None)
     ```
     Presets: ``gem/GuessTheNumber-Easy-v0`` (1..10, 4 turns), ``-Hard-v0`` (1..50, 7 turns),
-    ``-Random-v0`` (``randomize=True``).
+    ``-Random-v0`` (``randomize=True``); ``-WinOnly-v0``, ``-Easy-WinOnly-v0`` and
+    ``-Hard-WinOnly-v0`` are the same games with ``partial_credit=False``.
 
     ## Version History
     * v0: Initial version, GEM's reward scale; a guess of 0 parses. Before the first release the
       observation dropped its list of past guesses (the possible range says all of it).
+      ``partial_credit`` and the ``WinOnly`` presets are new ids; the others are unchanged.
     """
 
     def __init__(
@@ -84,6 +89,7 @@ class GuessTheNumber(TextEnv[int]):
         max_turns: int = 10,
         *,
         randomize: bool = False,
+        partial_credit: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(max_turns=max_turns, **kwargs)
@@ -94,6 +100,7 @@ class GuessTheNumber(TextEnv[int]):
         self.min_number = min_number
         self.max_number = max_number
         self.randomize = randomize
+        self.partial_credit = partial_credit
         self.secret = min_number
         self.guessed: set[int] = set()
         self.low, self.high = min_number, max_number  # where the secret can still be
@@ -145,6 +152,8 @@ class GuessTheNumber(TextEnv[int]):
         return Outcome(f"Correct! The secret was {guess}.", reward=1.0, won=True)
 
     def turn_limit_reward(self) -> float:
+        if not self.partial_credit:
+            return 0.0
         if self.last_valid_turn != self.turn or self.last_guess is None:
             return 0.0  # this turn's guess was invalid or a format error
         return 1.0 - abs(self.last_guess - self.secret) / (self.max_number - self.min_number)
