@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -152,10 +153,32 @@ def run_train(args: argparse.Namespace) -> int:
     from gem_gymnasium.trainers.ppo import train
 
     result = train(cfg)
-    if result.get("checkpoint") is not None and int(os.environ.get("RANK", "0")) == 0:
+    main_rank = int(os.environ.get("RANK", "0")) == 0
+    if result.get("checkpoint") is not None and main_rank:
         print(f"checkpoint: {result['checkpoint']}")
         print(f"learning curve: {result['curve']}")
+    if result.get("interrupted"):
+        if main_rank:
+            argv = [a for a in sys.argv[1:] if a]
+            print(
+                "stopped before the last iteration; continue with:\n  gem-gym "
+                + shlex.join([*_without_resume(argv), "--resume", str(result["checkpoint"])])
+            )
+        return int(result["interrupted"])
     return 0
+
+
+def _without_resume(argv: list[str]) -> list[str]:
+    """``argv`` without any ``--resume`` option (it is added again with the new checkpoint)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--resume",):
+            skip = True
+        elif not arg.startswith("--resume="):
+            out.append(arg)
+    return out
 
 
 def run_eval(args: argparse.Namespace) -> int:

@@ -76,6 +76,7 @@ class Config:
     weight_decay: float = _arg(0.0, "AdamW weight decay")
     max_norm: float = _arg(1.0, "gradient clipping norm")
     clip_range: float = _arg(0.2, "PPO ratio clip")
+    target_kl: float = _arg(0.0, "stop an iteration's epochs once approx. KL passes this (0: off)")
     tis_cap: float = _arg(2.0, "cap of the truncated importance weight (rollout vs learner)")
     length_norm_constant: int = _arg(0, "token-loss divisor (0: generate_max_length)")
     beta: float = _arg(0.0, "k3 KL coefficient to the frozen initial policy (0: no reference)")

@@ -52,6 +52,7 @@ from gem_gymnasium.trainers.modeling import (
     state_values,
 )
 from gem_gymnasium.trainers.prompts import INVALID_ACTION
+from gem_gymnasium.trainers.signals import GracefulStop
 from gem_gymnasium.trainers.tracking import Tracker, plot_learning_curve
 
 __all__ = [
@@ -392,177 +393,193 @@ def train(cfg: Config) -> dict[str, Any]:
         tracker.log({**baseline, "charts/env_steps": 0}, 0)
         progress(0, baseline)
 
-    for iteration in range(start_iteration, num_iterations):
-        # --- ROLLOUT ---------------------------------------------------------------------------
-        iteration_start = time.perf_counter()
-        env_seed = training_seed(cfg.seed, iteration * ctx.world_size + ctx.rank)
-        episodes, rollout_stats = collect_episodes(
-            envs,
-            engine,
-            tokenizer,
-            prompt_fn,
-            sampling,
-            min_turns=rollout_per_rank,
-            max_model_len=cfg.max_model_len,
-            group_size=cfg.num_samples,
-            seed=env_seed,
-        )
-        turns = [t for ep in episodes for t in ep.turns]
-        rollout_time = time.perf_counter() - iteration_start
+    interrupted = 0  # the exit code of a stop asked for by Ctrl-C or SIGTERM
+    with GracefulStop() as stop:
+        for iteration in range(start_iteration, num_iterations):
+            # --- ROLLOUT ---------------------------------------------------------------------------
+            iteration_start = time.perf_counter()
+            env_seed = training_seed(cfg.seed, iteration * ctx.world_size + ctx.rank)
+            episodes, rollout_stats = collect_episodes(
+                envs,
+                engine,
+                tokenizer,
+                prompt_fn,
+                sampling,
+                min_turns=rollout_per_rank,
+                max_model_len=cfg.max_model_len,
+                group_size=cfg.num_samples,
+                seed=env_seed,
+            )
+            turns = [t for ep in episodes for t in ep.turns]
+            rollout_time = time.perf_counter() - iteration_start
 
-        # --- ADVANTAGES (ALGO LOGIC) ----------------------------------------------------------
-        update_start = time.perf_counter()
-        # Log-probs of the policy before the update (the PPO ratio's denominator) and, with a
-        # value head, V(s_t) of every turn.
-        old_logprobs, values = _score_turns(agent, turns, tokenizer, cfg, ctx)
-        batch = TurnBatch(
-            rewards=[t.reward for t in turns],
-            episode=[e for e, ep in enumerate(episodes) for _ in ep.turns],
-            group=[ep.group for ep in episodes for _ in ep.turns],
-            values=values,
-        )
-        advantages, returns = estimator(
-            batch,
-            gamma=cfg.gamma,
-            lam=cfg.gae_lambda,
-            normalize=cfg.norm_return,
-            all_reduce=ctx.all_reduce_sum,
-        )
-        # Every rank trains on exactly rollout_per_rank turns (FSDP steps stay in lockstep).
-        trainable = [i for i, t in enumerate(turns) if t.response_ids]
-        b_inds = np.random.choice(trainable, rollout_per_rank, replace=False)
-        b_turns = [turns[i] for i in b_inds]
-        b_advantages = advantages[b_inds]
-        b_returns = returns[b_inds]
-        b_values = values[b_inds] if values is not None else None
+            # --- ADVANTAGES (ALGO LOGIC) ----------------------------------------------------------
+            update_start = time.perf_counter()
+            # Log-probs of the policy before the update (the PPO ratio's denominator) and, with a
+            # value head, V(s_t) of every turn.
+            old_logprobs, values = _score_turns(agent, turns, tokenizer, cfg, ctx)
+            batch = TurnBatch(
+                rewards=[t.reward for t in turns],
+                episode=[e for e, ep in enumerate(episodes) for _ in ep.turns],
+                group=[ep.group for ep in episodes for _ in ep.turns],
+                values=values,
+            )
+            advantages, returns = estimator(
+                batch,
+                gamma=cfg.gamma,
+                lam=cfg.gae_lambda,
+                normalize=cfg.norm_return,
+                all_reduce=ctx.all_reduce_sum,
+            )
+            # Every rank trains on exactly rollout_per_rank turns (FSDP steps stay in lockstep).
+            trainable = [i for i, t in enumerate(turns) if t.response_ids]
+            b_inds = np.random.choice(trainable, rollout_per_rank, replace=False)
+            b_turns = [turns[i] for i in b_inds]
+            b_advantages = advantages[b_inds]
+            b_returns = returns[b_inds]
+            b_values = values[b_inds] if values is not None else None
 
-        # --- UPDATE (ALGO LOGIC) ----------------------------------------------------------------
-        b_prompts = [t.prompt_ids for t in b_turns]
-        b_responses = [t.response_ids for t in b_turns]
-        lengths = [len(p) + len(r) for p, r in zip(b_prompts, b_responses, strict=False)]
-        b_old_logprobs = [old_logprobs[i] for i in b_inds]
-        b_ref_logprobs = None
-        if reference is not None:
-            b_ref_logprobs, _ = _score_turns(reference, b_turns, tokenizer, cfg, ctx)
-        update_stats: dict[str, list[float]] = defaultdict(list)
-        for _epoch in range(cfg.num_ppo_epochs):
-            order = np.random.permutation(rollout_per_rank)
-            for start in range(0, rollout_per_rank, step_per_rank):
-                step_inds = order[start : start + step_per_rank]
-                plan = plan_microbatches(
-                    [lengths[i] for i in step_inds],
-                    max_samples=cfg.train_batch_size_per_device,
-                    max_tokens=cfg.micro_batch_tokens,
-                )
-                for mb, weight in _lockstep(plan, ctx):
-                    mb_inds = step_inds[mb]
-                    packed = pack(
-                        [b_prompts[i] for i in mb_inds],
-                        [b_responses[i] for i in mb_inds],
-                        tokenizer.pad_token_id,
-                    ).to(ctx.device)
-                    logits, new_values = agent(packed.input_ids, packed.attention_mask)
-                    logprobs, entropy = sequence_logprobs(logits, packed.input_ids, cfg.temperature)
-                    mask = packed.response_mask
-                    sample_losses, stats = ppo_loss(
-                        logprobs,
-                        _spread(packed, [b_old_logprobs[i] for i in mb_inds]).to(ctx.device),
-                        _spread(packed, [b_turns[i].logprobs for i in mb_inds]).to(ctx.device),
-                        _spread(packed, [b_advantages[i] for i in mb_inds]).to(ctx.device),
-                        mask,
-                        clip_range=cfg.clip_range,
-                        tis_cap=cfg.tis_cap,
-                        loss_divisor=cfg.loss_divisor,
-                        ref_logprobs=None
-                        if b_ref_logprobs is None
-                        else _spread(packed, [b_ref_logprobs[i] for i in mb_inds]).to(ctx.device),
-                        beta=cfg.beta,
+            # --- UPDATE (ALGO LOGIC) ----------------------------------------------------------------
+            b_prompts = [t.prompt_ids for t in b_turns]
+            b_responses = [t.response_ids for t in b_turns]
+            lengths = [len(p) + len(r) for p, r in zip(b_prompts, b_responses, strict=False)]
+            b_old_logprobs = [old_logprobs[i] for i in b_inds]
+            b_ref_logprobs = None
+            if reference is not None:
+                b_ref_logprobs, _ = _score_turns(reference, b_turns, tokenizer, cfg, ctx)
+            update_stats: dict[str, list[float]] = defaultdict(list)
+            for _epoch in range(cfg.num_ppo_epochs):
+                epoch_start = len(update_stats["approx_kl"])
+                order = np.random.permutation(rollout_per_rank)
+                for start in range(0, rollout_per_rank, step_per_rank):
+                    step_inds = order[start : start + step_per_rank]
+                    plan = plan_microbatches(
+                        [lengths[i] for i in step_inds],
+                        max_samples=cfg.train_batch_size_per_device,
+                        max_tokens=cfg.micro_batch_tokens,
                     )
-                    loss = sample_losses.sum() / len(step_inds)
-                    if new_values is not None:
-                        v_pred = state_values(new_values, packed)
-                        v_target = torch.as_tensor(
-                            b_returns[mb_inds], dtype=v_pred.dtype, device=ctx.device
+                    for mb, weight in _lockstep(plan, ctx):
+                        mb_inds = step_inds[mb]
+                        packed = pack(
+                            [b_prompts[i] for i in mb_inds],
+                            [b_responses[i] for i in mb_inds],
+                            tokenizer.pad_token_id,
+                        ).to(ctx.device)
+                        logits, new_values = agent(packed.input_ids, packed.attention_mask)
+                        logprobs, entropy = sequence_logprobs(
+                            logits, packed.input_ids, cfg.temperature
                         )
-                        v_loss = 0.5 * ((v_pred - v_target) ** 2)
-                        loss = loss + cfg.vf_coef * v_loss.sum() / len(step_inds)
-                        update_stats["value_loss"].append(v_loss.mean().item())
-                    (loss * weight).backward()
-                    if weight:
-                        for key, value in stats.items():
-                            update_stats[key].append(float(value))
-                        update_stats["entropy"].append(
-                            float((entropy * mask).sum() / mask.sum().clamp(min=1))
+                        mask = packed.response_mask
+                        sample_losses, stats = ppo_loss(
+                            logprobs,
+                            _spread(packed, [b_old_logprobs[i] for i in mb_inds]).to(ctx.device),
+                            _spread(packed, [b_turns[i].logprobs for i in mb_inds]).to(ctx.device),
+                            _spread(packed, [b_advantages[i] for i in mb_inds]).to(ctx.device),
+                            mask,
+                            clip_range=cfg.clip_range,
+                            tis_cap=cfg.tis_cap,
+                            loss_divisor=cfg.loss_divisor,
+                            ref_logprobs=None
+                            if b_ref_logprobs is None
+                            else _spread(packed, [b_ref_logprobs[i] for i in mb_inds]).to(
+                                ctx.device
+                            ),
+                            beta=cfg.beta,
                         )
-                grad_norm = torch.nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_norm)
-                if hasattr(grad_norm, "full_tensor"):
-                    grad_norm = grad_norm.full_tensor()
-                update_stats["grad_norm"].append(float(grad_norm))
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-        engine.load_weights(agent)  # the next rollout samples from the updated policy
-        update_time = time.perf_counter() - update_start
+                        loss = sample_losses.sum() / len(step_inds)
+                        if new_values is not None:
+                            v_pred = state_values(new_values, packed)
+                            v_target = torch.as_tensor(
+                                b_returns[mb_inds], dtype=v_pred.dtype, device=ctx.device
+                            )
+                            v_loss = 0.5 * ((v_pred - v_target) ** 2)
+                            loss = loss + cfg.vf_coef * v_loss.sum() / len(step_inds)
+                            update_stats["value_loss"].append(v_loss.mean().item())
+                        (loss * weight).backward()
+                        if weight:
+                            for key, value in stats.items():
+                                update_stats[key].append(float(value))
+                            update_stats["entropy"].append(
+                                float((entropy * mask).sum() / mask.sum().clamp(min=1))
+                            )
+                    grad_norm = torch.nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_norm)
+                    if hasattr(grad_norm, "full_tensor"):
+                        grad_norm = grad_norm.full_tensor()
+                    update_stats["grad_norm"].append(float(grad_norm))
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                if cfg.target_kl > 0:  # CleanRL's early stop: the policy moved far enough
+                    epoch_kl = update_stats["approx_kl"][epoch_start:]
+                    total, count = ctx.all_reduce_sum(np.array([sum(epoch_kl), len(epoch_kl)]))
+                    if total / max(count, 1) > cfg.target_kl:
+                        break
+            engine.load_weights(agent)  # the next rollout samples from the updated policy
+            update_time = time.perf_counter() - update_start
 
-        # --- LOG -----------------------------------------------------------------------------
-        iteration_time = time.perf_counter() - iteration_start
-        n_tokens = sum(len(t.response_ids) for t in b_turns)
-        local = {
-            "charts/episodic_return": np.mean([ep.total_reward for ep in episodes]),
-            "charts/episodic_length": np.mean([len(ep.turns) for ep in episodes]),
-            "charts/success_rate": np.mean([ep.success for ep in episodes]),
-            "charts/format_error_rate": np.mean([t.format_error for t in turns]),
-            "charts/invalid_rate": np.mean([t.invalid for t in turns]),
-            "charts/response_length": n_tokens / len(b_turns),
-            "charts/prompt_length": np.mean([len(t.prompt_ids) for t in b_turns]),
-            "charts/turn_return": float(np.mean(returns)),
-            "charts/num_episodes": len(episodes),
-            "charts/num_turns": len(turns),
-            "charts/rollout_time": rollout_time,
-            "charts/update_time": update_time,
-            "charts/generate_tokens_per_second": rollout_stats["gen_tokens"]
-            / max(rollout_stats["gen_time"], 1e-9),
-            "charts/SPS": rollout_per_rank / iteration_time,
-            **{f"losses/{k}": np.mean(v) for k, v in update_stats.items()},
-        }
-        if b_values is not None:
-            variance = np.var(b_returns)
-            local["losses/explained_variance"] = (
-                float("nan") if variance == 0 else 1 - np.var(b_returns - b_values) / variance
-            )
-        keys = sorted(local)
-        reduced = ctx.all_reduce_sum(np.array([local[k] for k in keys], dtype=np.float64))
-        metrics = {k: v / ctx.world_size for k, v in zip(keys, reduced, strict=False)}
-        for key in (
-            "charts/SPS",
-            "charts/generate_tokens_per_second",
-            "charts/num_episodes",
-            "charts/num_turns",
-        ):
-            metrics[key] *= ctx.world_size  # rates and counts add up over ranks
-        env_steps += round(float(metrics["charts/num_turns"]))
-        metrics["charts/env_steps"] = env_steps
-        metrics["charts/learning_rate"] = scheduler.get_last_lr()[0]
-        metrics["charts/global_step"] = (iteration + 1) * rollout_per_rank * ctx.world_size
-        if cfg.eval_steps > 0 and (iteration + 1) % cfg.eval_steps == 0:
-            metrics.update(_evaluate(engine, tokenizer, prompt_fn, cfg, ctx))
-        tracker.log(metrics, iteration + 1)
-        progress(iteration + 1, metrics)
+            # --- LOG -----------------------------------------------------------------------------
+            iteration_time = time.perf_counter() - iteration_start
+            n_tokens = sum(len(t.response_ids) for t in b_turns)
+            local = {
+                "charts/episodic_return": np.mean([ep.total_reward for ep in episodes]),
+                "charts/episodic_length": np.mean([len(ep.turns) for ep in episodes]),
+                "charts/success_rate": np.mean([ep.success for ep in episodes]),
+                "charts/format_error_rate": np.mean([t.format_error for t in turns]),
+                "charts/invalid_rate": np.mean([t.invalid for t in turns]),
+                "charts/response_length": n_tokens / len(b_turns),
+                "charts/prompt_length": np.mean([len(t.prompt_ids) for t in b_turns]),
+                "charts/turn_return": float(np.mean(returns)),
+                "charts/num_episodes": len(episodes),
+                "charts/num_turns": len(turns),
+                "charts/rollout_time": rollout_time,
+                "charts/update_time": update_time,
+                "charts/generate_tokens_per_second": rollout_stats["gen_tokens"]
+                / max(rollout_stats["gen_time"], 1e-9),
+                "charts/SPS": rollout_per_rank / iteration_time,
+                **{f"losses/{k}": np.mean(v) for k, v in update_stats.items()},
+            }
+            if b_values is not None:
+                variance = np.var(b_returns)
+                local["losses/explained_variance"] = (
+                    float("nan") if variance == 0 else 1 - np.var(b_returns - b_values) / variance
+                )
+            keys = sorted(local)
+            reduced = ctx.all_reduce_sum(np.array([local[k] for k in keys], dtype=np.float64))
+            metrics = {k: v / ctx.world_size for k, v in zip(keys, reduced, strict=False)}
+            for key in (
+                "charts/SPS",
+                "charts/generate_tokens_per_second",
+                "charts/num_episodes",
+                "charts/num_turns",
+            ):
+                metrics[key] *= ctx.world_size  # rates and counts add up over ranks
+            env_steps += round(float(metrics["charts/num_turns"]))
+            metrics["charts/env_steps"] = env_steps
+            metrics["charts/learning_rate"] = scheduler.get_last_lr()[0]
+            metrics["charts/global_step"] = (iteration + 1) * rollout_per_rank * ctx.world_size
+            if cfg.eval_steps > 0 and (iteration + 1) % cfg.eval_steps == 0:
+                metrics.update(_evaluate(engine, tokenizer, prompt_fn, cfg, ctx))
+            tracker.log(metrics, iteration + 1)
+            progress(iteration + 1, metrics)
 
-        # --- CHECKPOINT ------------------------------------------------------------------------
-        last = iteration + 1 == num_iterations
-        if last or (cfg.save_steps > 0 and (iteration + 1) % cfg.save_steps == 0):
-            checkpoint = save_checkpoint(
-                run_dir / "checkpoints" / f"iter_{iteration + 1:06d}",
-                agent=agent,
-                tokenizer=tokenizer,
-                optimizer=optimizer,
-                scheduler=scheduler,
-                iteration=iteration + 1,
-                ctx=ctx,
-            )
-            if ctx.is_main:
-                rotate_checkpoints(run_dir, cfg.max_save_num)
+            # --- CHECKPOINT ------------------------------------------------------------------------
+            last = iteration + 1 == num_iterations
+            stopping = bool(ctx.all_reduce_max(int(stop.requested)))  # every rank stops together
+            if last or stopping or (cfg.save_steps > 0 and (iteration + 1) % cfg.save_steps == 0):
+                checkpoint = save_checkpoint(
+                    run_dir / "checkpoints" / f"iter_{iteration + 1:06d}",
+                    agent=agent,
+                    tokenizer=tokenizer,
+                    optimizer=optimizer,
+                    scheduler=scheduler,
+                    iteration=iteration + 1,
+                    ctx=ctx,
+                )
+                if ctx.is_main:
+                    rotate_checkpoints(run_dir, cfg.max_save_num)
+            if stopping:
+                interrupted = stop.exit_code
+                break
 
     # --- wrap up (plumbing) ----------------------------------------------------------------------
     curve = None
@@ -575,7 +592,13 @@ def train(cfg: Config) -> dict[str, Any]:
     progress(None, None)
     ctx.barrier()
     ctx.close()
-    return {"run_dir": run_dir, "metrics": metrics, "checkpoint": checkpoint, "curve": curve}
+    return {
+        "run_dir": run_dir,
+        "metrics": metrics,
+        "checkpoint": checkpoint,
+        "curve": curve,
+        "interrupted": interrupted,
+    }
 
 
 # ============================================================================================

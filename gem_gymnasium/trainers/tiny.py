@@ -228,16 +228,29 @@ def build_tiny_model(
 def default_model(
     env_id: str, *, wrappers: str = "", template: str = "no", apply_chat_template: bool = False
 ) -> Path:
-    """The cached tiny model for this env and prompt pipeline, built on first use."""
-    key = f"{TINY_VERSION}|{env_id}|{wrappers}|{template}|{apply_chat_template}"
+    """The cached tiny model for this env and prompt pipeline, built on first use.
+
+    The cache is keyed by the resolved id, so every spelling of one env (``game:...-easy``,
+    ``gem/...-Easy-v0``) shares one model.
+    """
+    import logging
+    import time
+
+    from gem_gymnasium.registration import resolve_id
+
+    resolved = resolve_id(env_id)
+    key = f"{TINY_VERSION}|{resolved}|{wrappers}|{template}|{apply_chat_template}"
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gem_gymnasium"
     path = cache / f"tiny-qwen2-{digest}"
     if not (path / "config.json").exists():
+        log = logging.getLogger("gem_gymnasium.trainers")
+        log.info("building the tiny local model for %s (once; cached in %s) ...", resolved, path)
+        start = time.perf_counter()
         tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         build_tiny_model(
             tmp,
-            [env_id],
+            [resolved],
             wrappers=wrappers,
             template=template,
             apply_chat_template=apply_chat_template,
@@ -246,4 +259,5 @@ def default_model(
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             os.replace(tmp, path)
+        log.info("built the tiny local model in %.0f s", time.perf_counter() - start)
     return path

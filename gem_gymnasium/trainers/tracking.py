@@ -93,26 +93,56 @@ def read_metrics(path: Path) -> list[dict[str, float]]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def plot_learning_curve(
-    metrics_path: Path,
-    png_path: Path,
-    keys: tuple[str, ...] = ("charts/episodic_return", "charts/success_rate"),
-) -> Path:
-    """Plot ``keys`` against the iteration into ``png_path`` (matplotlib, Agg backend)."""
+def plot_learning_curve(metrics_path: Path, png_path: Path) -> Path:
+    """Success and return against env steps into ``png_path`` (matplotlib, Agg backend).
+
+    Held-out evaluations (``eval/...``) are the curve when the run has them, with the training
+    batches' values faint behind; the levels before training (the warm start, ``eval/...`` at
+    iteration 0) and of random moves (``eval_random/...``) are horizontal lines.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = read_metrics(metrics_path)
-    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5), squeeze=False)
-    for ax, key in zip(axes[0], keys, strict=False):
-        points = [(r["iteration"], r[key]) for r in rows if key in r]
-        if points:
-            ax.plot(*zip(*points, strict=False), marker="o", markersize=3)
-        ax.set_title(key)
-        ax.set_xlabel("iteration")
+    panels = (("success_rate", "success rate"), ("episodic_return", "episodic return"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
+    for ax, (key, label) in zip(axes[0], panels, strict=True):
+        train = [(r["charts/env_steps"], r[f"charts/{key}"]) for r in rows if f"charts/{key}" in r]
+        held_out = [(r["charts/env_steps"], r[f"eval/{key}"]) for r in rows if f"eval/{key}" in r]
+        if train:
+            ax.plot(
+                *zip(*train, strict=True),
+                color="tab:blue",
+                alpha=0.3,
+                lw=1,
+                label="training batches",
+            )
+        if held_out:
+            ax.plot(
+                *zip(*held_out, strict=True),
+                color="tab:blue",
+                marker="o",
+                markersize=3,
+                label="held-out evaluation",
+            )
+        start = next((r for r in rows if r["iteration"] == 0), {})
+        for prefix, name, style in (
+            ("eval", "before training", "--"),
+            ("eval_random", "random moves", ":"),
+        ):
+            if f"{prefix}/{key}" in start:
+                ax.axhline(
+                    start[f"{prefix}/{key}"],
+                    color="gray",
+                    ls=style,
+                    label=f"{name} ({start[f'{prefix}/{key}']:.2f})",
+                )
+        ax.set_xlabel("env steps (turns played)")
+        ax.set_ylabel(label)
         ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     png_path = Path(png_path)
     fig.savefig(png_path, dpi=100)
