@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gem_gymnasium.extras import require
+
 __all__ = ["DATA_DIR", "Records", "load_records"]
 
 logger = logging.getLogger(__name__)
@@ -228,16 +230,7 @@ def _load_hub_or_sample(
 
 
 def _import_datasets() -> Any:
-    try:
-        import datasets
-    except ImportError as error:
-        from gymnasium.error import DependencyNotInstalled
-
-        raise DependencyNotInstalled(
-            "loading hub datasets or parquet files needs `datasets`: "
-            "pip install 'gem-gymnasium[data]'"
-        ) from error
-    return datasets
+    return require("datasets", "loading hub datasets, parquet files or saved datasets")
 
 
 def _load_hub(name: str, config: str | None, split: str | None) -> Any:
