@@ -193,11 +193,7 @@ class SingleAgentEnv(TextEnv[str]):
     # --- the Gymnasium API ------------------------------------------------------------------------
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        self.check_action(action)
-        if self.done:
-            from gymnasium.error import ResetNeeded
-
-            raise ResetNeeded("SingleAgentEnv: the episode has ended; call reset() before step()")
+        self._check_step(action)
         self.turn += 1
         self.game.step(action)
         format_error = self._seat_flags()[1]
