@@ -170,3 +170,36 @@ def test_defaults_without_pretrain_are_cpu_sized_and_flags_win():
     cfg = config_from_args(build_parser().parse_args(["train", "--pretrain", "some/model"]))
     assert cfg.generate_max_length == Config.generate_max_length == 4096
     assert cfg.env_id == Config.env_id and cfg.num_iterations == Config.num_iterations
+
+
+def test_eval_piped_prints_plain_full_ids_and_writes_under_runs(tiny_model, tmp_path):
+    env_ids = ["game:GuessTheNumber-v0-random", "gem/GuessTheNumber-Hard-v0"]
+    options = ["--model", tiny_model, "--episodes", "2", "--num-envs", "2", "--max-new-tokens", "8"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gem_gymnasium.cli", "eval", *env_ids, *options],
+        cwd=tmp_path,  # stdout is a pipe, as in `gem-gym eval ... | tee log`
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == [
+        "env",
+        "episodes",
+        "success",
+        "mean",
+        "return",
+        "turns",
+        "format",
+        "errors",
+    ]
+    for env_id, line in zip(env_ids, lines[1:3], strict=True):
+        assert line.split()[0] == env_id and len(line.split()) == 6  # whole id, one line
+    assert not any(ch in result.stdout for ch in "│┃━─")  # no box drawing in a pipe
+    assert "deprecated" not in result.stderr.lower()
+    # The trajectories go to a fresh run folder under runs/ (git-ignored), not the current folder.
+    written = list(tmp_path.glob("runs/eval-*/trajectories.jsonl"))
+    assert len(written) == 1 and lines[-1] == f"trajectories: {written[0].relative_to(tmp_path)}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+    assert len(written[0].read_text().splitlines()) == 4
