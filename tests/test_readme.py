@@ -60,3 +60,37 @@ def test_snippet_runs_as_written(doc: str, line: int, code: str, tmp_path: Path)
         timeout=300,
     )
     assert result.returncode == 0, f"{doc}:{line} failed:\n{result.stderr}"
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _repository_files() -> list[str]:
+    skip = {".git", ".venv", "build", "dist", "__pycache__", "runs"}
+    return [
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*")
+        if p.is_file() and not skip & set(p.relative_to(ROOT).parts)
+    ]
+
+
+def test_docs_cite_only_files_that_exist() -> None:
+    files = _repository_files()
+    for doc in DOCS:
+        for name in set(re.findall(r"[\w./-]+\.(?:py|md|sh)\b", doc.read_text())):
+            name = name.lstrip("./")
+            # Docs name files by path or, inside a section about a folder, by their own name.
+            assert any(f == name or f.endswith(f"/{name}") for f in files), (
+                f"{doc.name} cites {name}, which is not in the repository"
+            )
+
+
+def test_docs_speak_to_users() -> None:
+    # The package is installed from the repository until it is published, and the docs talk
+    # about the project, not about how it was developed.
+    texts = {
+        p.relative_to(ROOT).as_posix(): p.read_text() for p in [*DOCS, *ROOT.glob("examples/*.py")]
+    }
+    for name, text in texts.items():
+        assert not re.search(r"pip install ['\"]?gem-gymnasium", text), name
+        assert not re.search(r"\b(this session|next issue|the issue)\b", text, re.IGNORECASE), name
