@@ -184,9 +184,13 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         import torch
         from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
         from gem_gymnasium.trainers.engines import make_engine
         from gem_gymnasium.trainers.modeling import load_lm
+
+        if not sys.stdout.isatty():  # no weight-loading bars in logs and pipes
+            hf_logging.disable_progress_bar()
 
         model = args.model
         if not model:

@@ -197,7 +197,7 @@ def test_eval_piped_prints_plain_full_ids_and_writes_under_runs(tiny_model, tmp_
     for env_id, line in zip(env_ids, lines[1:3], strict=True):
         assert line.split()[0] == env_id and len(line.split()) == 6  # whole id, one line
     assert not any(ch in result.stdout for ch in "│┃━─")  # no box drawing in a pipe
-    assert "deprecated" not in result.stderr.lower()
+    assert "deprecated" not in result.stderr.lower() and "Loading weights" not in result.stderr
     # The trajectories go to a fresh run folder under runs/ (git-ignored), not the current folder.
     written = list(tmp_path.glob("runs/eval-*/trajectories.jsonl"))
     assert len(written) == 1 and lines[-1] == f"trajectories: {written[0].relative_to(tmp_path)}"
