@@ -23,7 +23,7 @@ def test_every_named_extra_exists_in_setup_cfg() -> None:
 def test_a_missing_optional_package_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pettingzoo", None)  # as if not installed
     with pytest.raises(MissingExtra) as caught:
-        require("pettingzoo.utils", "multi-agent games")
+        require("pettingzoo", "multi-agent games")
     message = str(caught.value)
     assert message.startswith("multi-agent games needs the optional package 'pettingzoo'")
     assert "pip install -e '.[pettingzoo]'" in message
