@@ -11,7 +11,7 @@ SB3 needs numeric spaces, so the text env is adapted (``gem_gymnasium.adapters.s
 
 Run (about a minute per game on one CPU thread)::
 
-    pip install "gem-gymnasium[sb3]"
+    pip install -e ".[sb3]"                      # in a clone of the repository
     python examples/sb3_ppo.py                   # both games, 30k steps each
     python examples/sb3_ppo.py --game guess --steps 50000
 """

@@ -276,9 +276,9 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         """Raise for a non-``str`` action or a step after the episode ended."""
         self.check_action(action)
         if self.done:
-            raise ResetNeeded(
-                f"{type(self).__name__}: the episode has ended; call reset() before step()"
-            )
+            # reset() sets turn 0 and done False, so done at turn 0 means no episode yet.
+            what = "no episode has started" if self.turn == 0 else "the episode has ended"
+            raise ResetNeeded(f"{type(self).__name__}: {what}; call reset() before step()")
 
     def _format_error_outcome(self) -> Outcome:
         return Outcome(

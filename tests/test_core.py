@@ -105,13 +105,13 @@ def test_win_on_last_turn_is_a_win() -> None:
 
 def test_step_after_end_needs_reset_and_type_errors() -> None:
     env = CountTo()
-    with pytest.raises(ResetNeeded):
+    with pytest.raises(ResetNeeded, match=r"CountTo: no episode has started; call reset\(\)"):
         env.step("\\boxed{1}")
     env.reset(seed=0)
     with pytest.raises(TypeError, match=r"CountTo takes str actions.*int"):
         env.step(1)
     env.step("\\boxed{0}")
-    with pytest.raises(ResetNeeded):
+    with pytest.raises(ResetNeeded, match=r"CountTo: the episode has ended; call reset\(\)"):
         env.step("\\boxed{1}")
 
 

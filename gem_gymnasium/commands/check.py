@@ -29,18 +29,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import gem_gymnasium
+    from gem_gymnasium.commands import CommandError, check_env_ids
     from gem_gymnasium.testing import CHECKS, run_checks
 
     if args.imports and "" not in sys.path:
         sys.path.insert(0, "")  # like `python -m`: user modules import from the current folder
     for module in args.imports:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name is None or not module.startswith(error.name):
+                raise  # the module exists but one of its own imports is missing
+            raise CommandError(
+                f"--import {module}: no module named {error.name!r} (run from the folder that "
+                "holds it, or install it)"
+            ) from error
     env_ids = args.env_ids or list(gem_gymnasium.catalogue())
+    check_env_ids(env_ids)  # an unknown id fails once, not once per check
     checks = args.checks.split(",") if args.checks else list(CHECKS)
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
-        print(f"unknown checks {unknown}; choose from {', '.join(CHECKS)}")
-        return 2
+        raise CommandError(f"unknown checks {unknown}; choose from {', '.join(CHECKS)}")
 
     width = max(len(i) for i in env_ids)
     print(f"{'id':<{width}}  " + "  ".join(f"{c:<{max(len(c), 4)}}" for c in checks))

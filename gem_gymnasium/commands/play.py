@@ -41,7 +41,10 @@ def _read_action(stream) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     import gem_gymnasium
+    from gem_gymnasium.commands import check_env_ids, check_wrappers
 
+    check_env_ids([args.env_id])
+    check_wrappers(args.wrappers)
     env = gem_gymnasium.make(args.env_id)
     if args.wrappers:
         from gem_gymnasium.wrappers import apply_wrappers

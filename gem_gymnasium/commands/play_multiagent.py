@@ -113,15 +113,14 @@ def _play_hot_seat(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gem_gymnasium.commands import CommandError
     from gem_gymnasium.envs.multiagent import GAMES
 
     if args.game not in GAMES:
-        print(f"unknown game {args.game!r}; choose from {', '.join(GAMES)}", file=sys.stderr)
-        return 2
+        raise CommandError(f"unknown game {args.game!r}; choose from {', '.join(GAMES)}")
     if args.opponent == "human":
         return _play_hot_seat(args)
     try:
         return _play_vs_bots(args)
     except ValueError as error:  # a bad seat
-        print(error, file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from error

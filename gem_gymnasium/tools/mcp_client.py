@@ -27,6 +27,7 @@ from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from gem_gymnasium.extras import optional_imports
 from gem_gymnasium.tools.base import Tool, ToolCall, ToolResult, first_tagged
 
 __all__ = ["MCPServerSpec", "MCPTool"]
@@ -100,7 +101,8 @@ class _Connection:
         self.error: BaseException | None = None
 
     async def run(self) -> None:
-        from mcp import ClientSession
+        with optional_imports("the MCP tool"):
+            from mcp import ClientSession
 
         try:
             async with AsyncExitStack() as stack:

@@ -22,6 +22,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from gem_gymnasium.extras import optional_imports, require
+
 __all__ = [
     "BM25Retriever",
     "DenseRetriever",
@@ -249,10 +251,9 @@ class DenseRetriever:
         device: str | None = None,
         threads: int | None = None,
     ) -> None:
-        import faiss
-
+        faiss = require("faiss", "DenseRetriever", "search")
         if threads is not None:
-            import torch
+            torch = require("torch", "DenseRetriever(threads=...)", "search")
 
             torch.set_num_threads(threads)
             faiss.omp_set_num_threads(threads)
@@ -260,7 +261,8 @@ class DenseRetriever:
         if not passages:
             raise ValueError("DenseRetriever needs a non-empty corpus")
         if isinstance(encoder, (str, Path)):
-            from sentence_transformers import SentenceTransformer
+            with optional_imports("DenseRetriever with an encoder name", "search"):
+                from sentence_transformers import SentenceTransformer
 
             encoder = SentenceTransformer(str(encoder), device=device)
         self.passages = list(passages)
@@ -302,8 +304,7 @@ class DenseRetriever:
 
     def save_index(self, path: str | Path) -> None:
         """Write the (CPU copy of the) index, to load later with ``index=path``."""
-        import faiss
-
+        faiss = require("faiss", "DenseRetriever.save_index", "search")
         index = faiss.index_gpu_to_cpu(self.index) if self.on_gpu else self.index
         faiss.write_index(index, str(path))
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from gem_gymnasium.extras import optional_imports
+
 __all__ = ["build_tiny_encoder"]
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -40,10 +42,11 @@ def build_tiny_encoder(
         device: Torch device of the encoder.
         seed: Seed of the random weights.
     """
-    import torch
-    from sentence_transformers import SentenceTransformer
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    with optional_imports("building a local sentence encoder", "search"):
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+        from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     try:  # sentence-transformers >= 5.2 moved the modules
         from sentence_transformers.sentence_transformer.modules import Pooling, Transformer

@@ -14,9 +14,11 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+from gem_gymnasium.commands import CommandError, check_env_ids, check_wrappers
 from gem_gymnasium.trainers.config import (
     CPU_DEFAULTS,
     TINY_MODEL_DEFAULTS,
@@ -91,7 +93,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add(ev, "max_model_len", type=int, default=12800, help="longer prompts are invalid turns")
     _add(ev, "num_envs", type=int, default=8, help="episodes played at once")
     _add(ev, "seed", type=int, default=0, help="episode k uses seed + k")
-    _add(ev, "output", default="", help="trajectories JSONL (default: eval_trajectories.jsonl)")
+    _add(
+        ev,
+        "output",
+        default="",
+        help="trajectories JSONL (default: <output_dir>/eval-<time>/trajectories.jsonl)",
+    )
+    _add(ev, "output_dir", default=Config.output_dir, help="where the default output goes")
     _add(ev, "vllm_gpu_ratio", type=float, default=0.9, help="GPU memory fraction for vLLM")
     ev.set_defaults(func=run_eval)
 
@@ -126,7 +134,12 @@ def _visible_gpus() -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    cfg, profiles = config_from_args(args, cuda=_visible_gpus() > 0)
+    try:
+        cfg, profiles = config_from_args(args, cuda=_visible_gpus() > 0)
+    except ValueError as error:  # options that contradict each other
+        raise CommandError(str(error)) from None
+    check_env_ids([cfg.env_id, *([cfg.eval_env_id] if cfg.eval_env_id else [])])
+    check_wrappers(cfg.wrappers)
     if int(os.environ.get("RANK", "0")) == 0:
         for name, values in profiles:
             shown = ", ".join(f"{k}={v}" for k, v in values.items())
@@ -181,11 +194,19 @@ def _without_resume(argv: list[str]) -> list[str]:
     return out
 
 
+def _default_output(output_dir: str) -> Path:
+    """A fresh run folder for one evaluation (``runs/`` is git-ignored)."""
+    return Path(output_dir) / f"eval-{time.strftime('%Y%m%d-%H%M%S')}" / "trajectories.jsonl"
+
+
 def run_eval(args: argparse.Namespace) -> int:
+    env_ids = [*args.env_ids_positional, *[e for e in args.env_ids.split(",") if e.strip()]]
+    check_env_ids(env_ids or [Config.env_id])  # fail before loading anything heavy
+    check_wrappers(args.wrappers)
+
     from rich.console import Console
     from rich.progress import Progress
 
-    from gem_gymnasium.registration import resolve_id
     from gem_gymnasium.trainers.engines import SamplingParams
     from gem_gymnasium.trainers.envs import make_prompt_fn
     from gem_gymnasium.trainers.evaluation import (
@@ -193,14 +214,11 @@ def run_eval(args: argparse.Namespace) -> int:
         EnginePolicy,
         evaluate_env,
         format_results,
+        format_results_text,
         write_trajectories,
     )
 
-    env_ids = [*args.env_ids_positional, *[e for e in args.env_ids.split(",") if e.strip()]]
-    if not env_ids:
-        env_ids = [Config.env_id]
-    for env_id in env_ids:
-        resolve_id(env_id)  # fail early with the registry's suggestions
+    env_ids = env_ids or [Config.env_id]
     sampling = SamplingParams(args.max_new_tokens, args.temperature, args.top_p)
     tokenizer = engine = None
     if args.api_base:
@@ -211,9 +229,13 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         import torch
         from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
         from gem_gymnasium.trainers.engines import make_engine
         from gem_gymnasium.trainers.modeling import load_lm
+
+        if not sys.stdout.isatty():  # no weight-loading bars in logs and pipes
+            hf_logging.disable_progress_bar()
 
         model = args.model
         if not model:
@@ -248,7 +270,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
     results = []
     console = Console()
-    with Progress(console=console) as progress:
+    # Piped or redirected output gets no live bar and a plain table (nothing wrapped or cut).
+    with Progress(console=console, disable=not console.is_terminal) as progress:
         for env_id in env_ids:
             task = progress.add_task(env_id, total=args.episodes)
             results.append(
@@ -265,7 +288,12 @@ def run_eval(args: argparse.Namespace) -> int:
             )
     if engine is not None:
         engine.close()
-    console.print(format_results(results))
-    path = write_trajectories(results, Path(args.output or "eval_trajectories.jsonl"))
-    console.print(f"trajectories: {path}")
+    if console.is_terminal:
+        console.print(format_results(results))
+    else:
+        print(format_results_text(results))
+    path = write_trajectories(
+        results, Path(args.output) if args.output else _default_output(args.output_dir)
+    )
+    print(f"trajectories: {path}")
     return 0

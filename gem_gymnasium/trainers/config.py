@@ -126,7 +126,7 @@ CPU_DEFAULTS: dict[str, Any] = {
     "rollout_batch_size": 32,
     "train_batch_size": 32,
     "train_batch_size_per_device": 4,
-    "num_iterations": 40,
+    "max_train": 1280,  # 40 iterations of 32 turns
     "max_model_len": 4096,
     "generate_max_length": 512,
     "eval_generate_max_length": 512,
@@ -146,7 +146,7 @@ TINY_MODEL_DEFAULTS: dict[str, Any] = {
     "train_batch_size": 32,
     "train_batch_size_per_device": 8,
     "learning_rate": 1e-4,
-    "num_iterations": 40,
+    "max_train": 1280,
     "max_model_len": 1024,
     "generate_max_length": 32,
     "eval_generate_max_length": 32,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from gem_gymnasium.extras import optional_imports
 from gem_gymnasium.trainers.engines.base import SamplingParams
 from gem_gymnasium.trainers.prompts import INVALID_ACTION
 
@@ -26,6 +27,8 @@ __all__ = [
     "Policy",
     "evaluate_env",
     "format_results",
+    "format_results_text",
+    "result_rows",
 ]
 
 
@@ -245,21 +248,48 @@ def write_trajectories(results: Sequence[EvalResult], path: Path) -> Path:
     return path
 
 
-def format_results(results: Sequence[EvalResult]) -> Any:
-    """A rich table: env, episodes, success, mean return, turns, format errors."""
-    from rich.table import Table
+RESULT_COLUMNS = ("env", "episodes", "success", "mean return", "turns", "format errors")
 
-    table = Table(title="Evaluation")
-    for column in ("env", "episodes", "success", "mean return", "turns", "format errors"):
-        table.add_column(column, justify="left" if column == "env" else "right")
+
+def result_rows(results: Sequence[EvalResult]) -> list[tuple[str, ...]]:
+    """One row of :data:`RESULT_COLUMNS` per env, formatted."""
+    rows = []
     for result in results:
         s = result.summary()
-        table.add_row(
-            result.env_id,
-            f"{int(s['episodes'])}",
-            f"{s['success_rate']:.3f}",
-            f"{s['episodic_return']:+.3f}",
-            f"{s['episodic_length']:.2f}",
-            f"{s['format_error_rate']:.3f}",
+        rows.append(
+            (
+                result.env_id,
+                f"{int(s['episodes'])}",
+                f"{s['success_rate']:.3f}",
+                f"{s['episodic_return']:+.3f}",
+                f"{s['episodic_length']:.2f}",
+                f"{s['format_error_rate']:.3f}",
+            )
         )
+    return rows
+
+
+def format_results(results: Sequence[EvalResult]) -> Any:
+    """A rich table of :func:`result_rows` (for a terminal)."""
+    with optional_imports("the evaluation table"):
+        from rich.table import Table
+
+    table = Table(title="Evaluation")
+    for column in RESULT_COLUMNS:
+        table.add_column(column, justify="left" if column == "env" else "right")
+    for row in result_rows(results):
+        table.add_row(*row)
     return table
+
+
+def format_results_text(results: Sequence[EvalResult]) -> str:
+    """The same table as plain text for pipes and files: aligned columns, no id cut short."""
+    rows = [RESULT_COLUMNS, *result_rows(results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(RESULT_COLUMNS))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    )

@@ -7,15 +7,20 @@ right (innermost first): trainers and the ``gem-gym`` CLI use it. The names are 
 ``concat``                     :class:`ConcatenateObservations` (past observations)
 ``concat_with_action``         :class:`ConcatenateObservations` with the agent's actions
 ``concat_chat``                :class:`ApplyChatTemplate` (needs ``tokenizer=``)
-``python_tool``                :class:`UseTools` + Python sandbox, GEM's preset: 5 calls,
-                               reward 0.05 per call + 0.25 when it ran cleanly
-``python_tool_no_int_reward``  the same with no tool rewards
+``python_tool``                :class:`UseTools` + Python sandbox: 5 calls, no tool reward
+``python_tool_int_reward``     the same with GEM's shaping: 0.05 per call + 0.25 when it ran cleanly
 ``search_tool``                :class:`UseTools` + search (BM25 over the shipped corpus by default;
-                               ``retriever=`` or ``search_url=``), GEM's preset: 5 calls, 0.3 each
-``search_tool_no_int_reward``  the same with no tool rewards
-``mcp_tool``                   :class:`UseTools` + the tools of MCP servers (``mcp_servers=``)
+                               ``retriever=`` or ``search_url=``): 5 calls, no tool reward
+``search_tool_int_reward``     the same with GEM's shaping: 0.3 per call
+``mcp_tool``                   :class:`UseTools` + the tools of MCP servers (``mcp_servers=``): 5
+                               calls, no tool reward
+``*_no_int_reward``            GEM's names for ``python_tool`` and ``search_tool``
 ``episode_stats``              :class:`RecordLLMEpisodeStatistics` (alias ``episode_tracking``)
 =============================  ====================================================================
+
+Tool calls pay nothing unless asked for (an ``_int_reward`` name, or ``tool_reward=`` and
+``tool_success_reward=``): a call must not be worth more than a wrong final answer costs, or
+a trainer learns to search instead of answering. GEM pays them by default.
 
 Keyword options go to every wrapper in the stack that takes them (``tokenizer``,
 ``max_history``, ``tool_reward``, ``timeout``, ``retriever``, ...); an option that no wrapper of
@@ -113,18 +118,16 @@ WRAPPERS: dict[str, Callable[..., gym.Env]] = {
     "concat": _plain(ConcatenateObservations, include_action=False),
     "concat_with_action": _plain(ConcatenateObservations, include_action=True),
     "concat_chat": _plain(ApplyChatTemplate),
-    "python_tool": _use_tools(
+    "python_tool": _use_tools(_python_tool, _PYTHON_OPTIONS, max_tool_uses=5),
+    "python_tool_int_reward": _use_tools(
         _python_tool, _PYTHON_OPTIONS, tool_reward=0.05, tool_success_reward=0.25, max_tool_uses=5
     ),
-    "python_tool_no_int_reward": _use_tools(
-        _python_tool, _PYTHON_OPTIONS, tool_reward=0.0, tool_success_reward=0.0, max_tool_uses=5
-    ),
-    "search_tool": _use_tools(
+    "python_tool_no_int_reward": _use_tools(_python_tool, _PYTHON_OPTIONS, max_tool_uses=5),
+    "search_tool": _use_tools(_search_tool, _SEARCH_OPTIONS, max_tool_uses=5),
+    "search_tool_int_reward": _use_tools(
         _search_tool, _SEARCH_OPTIONS, tool_reward=0.3, tool_success_reward=0.0, max_tool_uses=5
     ),
-    "search_tool_no_int_reward": _use_tools(
-        _search_tool, _SEARCH_OPTIONS, tool_reward=0.0, tool_success_reward=0.0, max_tool_uses=5
-    ),
+    "search_tool_no_int_reward": _use_tools(_search_tool, _SEARCH_OPTIONS, max_tool_uses=5),
     "mcp_tool": _use_tools(_mcp_tool, _MCP_OPTIONS, max_tool_uses=5),
     "episode_stats": _plain(RecordLLMEpisodeStatistics),
     "episode_tracking": _plain(RecordLLMEpisodeStatistics),

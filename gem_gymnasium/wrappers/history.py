@@ -13,6 +13,7 @@ from typing import Any, SupportsFloat
 
 import gymnasium as gym
 
+from gem_gymnasium.extras import optional_imports
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
 __all__ = ["ApplyChatTemplate", "ConcatenateObservations"]
@@ -161,7 +162,8 @@ class ApplyChatTemplate(_RecordTurns, gym.utils.RecordConstructorArgs):
         if tokenizer is None:
             raise ValueError("ApplyChatTemplate needs a tokenizer (pass tokenizer=...)")
         if isinstance(tokenizer, str):
-            from transformers import AutoTokenizer
+            with optional_imports("loading a tokenizer by name"):
+                from transformers import AutoTokenizer
 
             tokenizer = AutoTokenizer.from_pretrained(tokenizer)
         if not hasattr(tokenizer, "apply_chat_template"):

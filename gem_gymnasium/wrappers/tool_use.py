@@ -36,8 +36,8 @@ class UseTools(gym.Wrapper[str, str, str, str], gym.utils.RecordConstructorArgs)
     Args:
         env: Any text environment.
         tools: The tools, checked in order for the earliest-ending call.
-        tool_reward: Reward of a tool turn.
-        tool_success_reward: Extra reward when the call worked.
+        tool_reward: Reward of a tool turn (default 0: a call is worth nothing by itself).
+        tool_success_reward: Extra reward when the call worked (default 0).
         max_tool_uses: Tool turns per episode; ``None`` for no cap.
 
     Example:

@@ -103,7 +103,7 @@ def test_vllm_self_check_math():
 @pytest.mark.skipif(HAS_VLLM, reason="vLLM is installed here")
 def test_vllm_engine_without_vllm_names_the_extra(lm_and_tokenizer):
     lm, tok = lm_and_tokenizer
-    with pytest.raises(ImportError, match=r"gem-gymnasium\[vllm\]"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[vllm\]'"):
         make_engine("vllm", lm, tok, Config())
     from gem_gymnasium.trainers.engines import resolve_engine
 

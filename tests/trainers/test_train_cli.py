@@ -165,10 +165,7 @@ def test_defaults_without_pretrain_are_the_tiny_recipe_and_flags_win():
     cfg, profiles = config_from_args(
         build_parser().parse_args(["train", "--generate_max_length", "64"])
     )
-    assert (
-        cfg.generate_max_length == 64
-        and cfg.num_iterations == TINY_MODEL_DEFAULTS["num_iterations"]
-    )
+    assert cfg.generate_max_length == 64 and cfg.max_train == TINY_MODEL_DEFAULTS["max_train"]
     assert all("generate_max_length" not in values for _, values in profiles)
 
 
@@ -178,13 +175,13 @@ def test_pretrain_on_cpu_keeps_cpu_sizes_and_says_so():
     args = build_parser().parse_args(["train", "--pretrain", "some/model"])
     cfg, profiles = config_from_args(args)  # no CUDA: GEM's 4096-token sizes would take days
     assert cfg.generate_max_length == CPU_DEFAULTS["generate_max_length"] < 4096
-    assert cfg.num_iterations == CPU_DEFAULTS["num_iterations"]
+    assert cfg.max_train == CPU_DEFAULTS["max_train"] and cfg.num_iterations == 0
     assert cfg.env_id == Config.env_id  # the tiny recipe's env is not forced on a real model
     assert [name for name, _ in profiles] == ["CPU (no CUDA device)"]
     # On a GPU, GEM's recipe defaults stand.
     cfg, profiles = config_from_args(args, cuda=True)
     assert cfg.generate_max_length == Config.generate_max_length == 4096
-    assert cfg.num_iterations == Config.num_iterations and profiles == []
+    assert cfg.max_train == Config.max_train and profiles == []
 
 
 def test_train_prints_the_defaults_it_used(monkeypatch, capsys):
@@ -204,3 +201,44 @@ def test_grpo_needs_groups():
     with pytest.raises(ValueError, match="num_samples 2 or more"):
         Config(advantage="grpo")  # one episode per group: every advantage would be 0
     assert Config(advantage="grpo", num_samples=2).num_samples == 2
+    out = subprocess.run(
+        [sys.executable, "-m", "gem_gymnasium.cli", "train", "--advantage", "grpo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1 and "--num_samples 2 or more" in out.stderr
+
+
+def test_eval_piped_prints_plain_full_ids_and_writes_under_runs(tiny_model, tmp_path):
+    env_ids = ["game:GuessTheNumber-v0-random", "gem/GuessTheNumber-Hard-v0"]
+    options = ["--model", tiny_model, "--episodes", "2", "--num-envs", "2", "--max-new-tokens", "8"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gem_gymnasium.cli", "eval", *env_ids, *options],
+        cwd=tmp_path,  # stdout is a pipe, as in `gem-gym eval ... | tee log`
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == [
+        "env",
+        "episodes",
+        "success",
+        "mean",
+        "return",
+        "turns",
+        "format",
+        "errors",
+    ]
+    for env_id, line in zip(env_ids, lines[1:3], strict=True):
+        assert line.split()[0] == env_id and len(line.split()) == 6  # whole id, one line
+    assert not any(ch in result.stdout for ch in "│┃━─")  # no box drawing in a pipe
+    assert "deprecated" not in result.stderr.lower() and "Loading weights" not in result.stderr
+    # The trajectories go to a fresh run folder under runs/ (git-ignored), not the current folder.
+    written = list(tmp_path.glob("runs/eval-*/trajectories.jsonl"))
+    assert len(written) == 1 and lines[-1] == f"trajectories: {written[0].relative_to(tmp_path)}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+    assert len(written[0].read_text().splitlines()) == 4

@@ -180,7 +180,7 @@ def test_tool_turns_do_not_use_game_turns():
 
 
 def test_tool_cap_and_gem_python_preset():
-    env = apply_wrappers(guess_env(), "python_tool")
+    env = apply_wrappers(guess_env(), "python_tool_int_reward")
     assert (env.tool_reward, env.tool_success_reward, env.max_tool_uses) == (0.05, 0.25, 5)
     env = UseTools(guess_env(), [EchoTool()], max_tool_uses=2)
     env.reset(seed=0)
@@ -234,7 +234,7 @@ def test_python_tool_plays_guess_the_number():
     assert "<python>" in obs
     code = "<python>\nprint(sum(range(1, 21)) // 20)\n</python>"
     obs, reward, *_, info = env.step(code)
-    assert "Code execution result: 10" in obs and reward == pytest.approx(0.3)
+    assert "Code execution result: 10" in obs and reward == 0.0  # tool calls pay nothing
     low, high = 1, 20
     for _ in range(6):
         guess = (low + high) // 2
@@ -328,3 +328,25 @@ def test_play_qa_with_search_from_the_cli():
     assert out.returncode == 0, out.stderr
     assert "<information>Doc 1(Title: Canberra)" in out.stdout
     assert "Episode 1 finished" in out.stdout
+
+
+def test_tool_calls_pay_nothing_unless_asked_for():
+    for name in (
+        "python_tool",
+        "python_tool_no_int_reward",
+        "search_tool",
+        "search_tool_no_int_reward",
+    ):
+        env = apply_wrappers(guess_env(), name)
+        assert (env.tool_reward, env.tool_success_reward) == (0.0, 0.0), name
+    # A wrong QA answer after one search: nothing gained by default, +0.3 with GEM's shaping.
+    returns = {}
+    for name in ("search_tool", "search_tool_int_reward"):
+        env = apply_wrappers(gem_gymnasium.make("gem/QA-v0"), name)
+        env.reset(seed=0)
+        _, search_reward, *_ = env.step("<search>capital city of Australia</search>")
+        _, answer_reward, terminated, _, info = env.step("<answer>no idea at all</answer>")
+        assert terminated and not info["success"]
+        returns[name] = search_reward + answer_reward
+    assert returns["search_tool"] <= 0.0
+    assert returns["search_tool_int_reward"] == pytest.approx(0.3)

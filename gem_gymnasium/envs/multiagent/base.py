@@ -40,7 +40,11 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 from gymnasium.utils import seeding
-from pettingzoo import AECEnv
+
+from gem_gymnasium.extras import optional_imports
+
+with optional_imports("multi-agent games"):
+    from pettingzoo import AECEnv
 
 from gem_gymnasium.parsing import last_boxed, last_tagged
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace

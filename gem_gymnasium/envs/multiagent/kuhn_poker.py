@@ -48,7 +48,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pettingzoo.utils import wrappers
+from gem_gymnasium.extras import optional_imports
+
+with optional_imports("multi-agent games"):
+    from pettingzoo.utils import wrappers
 
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed
 

@@ -53,7 +53,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from pettingzoo.utils import wrappers
+from gem_gymnasium.extras import optional_imports
+
+with optional_imports("multi-agent games"):
+    from pettingzoo.utils import wrappers
 
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed, compose
 from gem_gymnasium.parsing import parse_ints

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.extras import optional_imports
+
 __all__ = ["EpisodeResult", "Policy", "RandomPolicy", "as_aec", "play_episode", "self_play"]
 
 Policy = Callable[[str, dict[str, Any]], str]
@@ -47,8 +49,9 @@ class EpisodeResult:
 
 def as_aec(env: Any) -> Any:
     """An AEC view of a game: AEC envs pass through, parallel envs are converted."""
-    from pettingzoo import ParallelEnv
-    from pettingzoo.utils.conversions import parallel_to_aec
+    with optional_imports("multi-agent games"):
+        from pettingzoo import ParallelEnv
+        from pettingzoo.utils.conversions import parallel_to_aec
 
     return parallel_to_aec(env) if isinstance(env, ParallelEnv) else env
 

@@ -56,8 +56,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
-from pettingzoo.utils.conversions import parallel_to_aec
+
+from gem_gymnasium.extras import optional_imports
+
+with optional_imports("multi-agent games"):
+    from pettingzoo import ParallelEnv
+    from pettingzoo.utils.conversions import parallel_to_aec
 
 from gem_gymnasium.envs.multiagent.base import TextSpaces, boxed, compose, extract_message
 from gem_gymnasium.parsing import last_boxed

@@ -15,6 +15,7 @@ from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.multiagent import load_game
 from gem_gymnasium.envs.multiagent.base import compose
 from gem_gymnasium.envs.multiagent.policies import Policy
+from gem_gymnasium.extras import optional_imports
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
 
 __all__ = ["BUILTIN_OPPONENTS", "SingleAgentEnv"]
@@ -100,8 +101,9 @@ class SingleAgentEnv(TextEnv[str]):
         max_length: int = DEFAULT_MAX_LENGTH,
         render_mode: str | None = None,
     ) -> None:
-        from pettingzoo import ParallelEnv
-        from pettingzoo.utils.conversions import parallel_to_aec_wrapper
+        with optional_imports("multi-agent games"):
+            from pettingzoo import ParallelEnv
+            from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 
         module = load_game(game)
         raw = module.raw_env(
@@ -191,11 +193,7 @@ class SingleAgentEnv(TextEnv[str]):
     # --- the Gymnasium API ------------------------------------------------------------------------
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        self.check_action(action)
-        if self.done:
-            from gymnasium.error import ResetNeeded
-
-            raise ResetNeeded("SingleAgentEnv: the episode has ended; call reset() before step()")
+        self._check_step(action)
         self.turn += 1
         self.game.step(action)
         format_error = self._seat_flags()[1]

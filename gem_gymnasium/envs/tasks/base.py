@@ -41,7 +41,8 @@ class DatasetEnv(TextEnv[str]):
         hub_name: The Hugging Face dataset this id stands for (used by ``source="hub"``).
         hub_config: Its configuration name.
         split: The split to read.
-        fallback: When the hub cannot be reached, use the sample (with a warning) rather than raise.
+        fallback: When the hub cannot be reached, use the sample (with a warning) rather than
+            raise. Off by default: asking for the hub and not getting it is an error.
         fields: Field names in the data for each role (``{"question": "problem", ...}``); the
             shipped sample always uses :attr:`sample_fields`.
         sequential: Walk the items in order (evaluation) instead of drawing them at random.
@@ -77,7 +78,7 @@ class DatasetEnv(TextEnv[str]):
         hub_name: str | None = None,
         hub_config: str | None = None,
         split: str | None = None,
-        fallback: bool = True,
+        fallback: bool = False,
         fields: Mapping[str, str] | None = None,
         sequential: bool = False,
         num_shards: int = 1,

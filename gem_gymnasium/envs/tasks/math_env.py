@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from gem_gymnasium.core import Outcome
 from gem_gymnasium.envs.tasks.base import DatasetEnv
 from gem_gymnasium.envs.tasks.math_generator import ProceduralMath
-from gem_gymnasium.envs.tasks.math_grading import grade_math
+from gem_gymnasium.envs.tasks.math_grading import grade_math, warn_if_degraded
 from gem_gymnasium.envs.tasks.records import Records
 
 
@@ -67,7 +67,10 @@ class MathEnv(DatasetEnv):
     ``source``: ``None`` (the offline sample; hub-backed ids log a one-line notice), ``"hub"`` (the
     id's ``hub_name``), a local JSONL/JSON/Parquet path, a hub dataset name, or a list of dicts.
     ``question_key``/``answer_key`` name the fields of hub or local data. ``grade_timeout=None``
-    grades in-process without a limit (trusted answers only). Hub-backed ids:
+    grades in-process without a limit (trusted answers only). Without the ``math`` extra
+    (math-verify) only the normalised comparison can run: the first env made that way warns once
+    per process (``GradingDegradedWarning``, with the install command) unless
+    ``use_math_verify=False`` says that is intended. Hub-backed ids:
     ``gem/Math-GSM8K-v0``, ``-MATH12K-``, ``-ASDiv2K-``, ``-MATHLvl3to5-``, ``-ORZ57K-``,
     ``-DeepScaleR40K-`` and the evaluation sets ``-MATH500-``, ``-AMC-``, ``-AIME24-``,
     ``-OlympiadBench-``, ``-Minerva-`` (sequential); ``gem/Math-Procedural-v0`` generates problems.
@@ -96,6 +99,7 @@ class MathEnv(DatasetEnv):
             raise ValueError(f"MathEnv: grade_timeout must be > 0 or None, got {grade_timeout}")
         self.grade_timeout = grade_timeout
         self.use_math_verify = bool(use_math_verify)
+        warn_if_degraded(self.use_math_verify, stacklevel=3)  # at construction, not mid-training
         super().__init__(fields={"question": question_key, "answer": answer_key}, **kwargs)
 
     static_attributes = DatasetEnv.static_attributes | {"grade_timeout", "use_math_verify"}

@@ -12,7 +12,10 @@ r"""Grading a math answer against reference answers.
    hard time limit. A grade that overruns is wrong (method ``"timeout"``), and its worker is
    replaced, so a hung grade never blocks the environment.
 
-Without the ``math-verify`` package (the ``math`` extra) only stage 1 runs.
+Without the ``math-verify`` package (the ``math`` extra) only stage 1 runs, so equivalent forms
+such as ``\frac{1}{\sqrt{2}}`` and ``\sqrt{2}/2`` count as different: the first grader (or env)
+that runs degraded says so once per process with a :class:`GradingDegradedWarning`, which names the
+install command. ``use_math_verify=False`` asks for the normalised comparison and warns nothing.
 
 >>> grade_math("0.5", ["\\frac{1}{2}"], timeout=None).correct
 True
@@ -25,14 +28,25 @@ from __future__ import annotations
 import importlib
 import math
 import re
+import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
 from gem_gymnasium.envs.tasks.grading_pool import GradeTimeout, GradingError, shared_pool
+from gem_gymnasium.extras import install_command
 
-__all__ = ["MathGrade", "grade_math", "math_verify_available", "normalize_answer", "too_costly"]
+__all__ = [
+    "GradingDegradedWarning",
+    "MathGrade",
+    "grade_math",
+    "math_verify_available",
+    "normalize_answer",
+    "too_costly",
+    "warn_if_degraded",
+]
 
 #: Answers longer than this (or than 4x the longest reference) are wrong without grading.
 MAX_ANSWER_CHARS = 500
@@ -146,6 +160,30 @@ def math_verify_available() -> bool:
     return True
 
 
+class GradingDegradedWarning(UserWarning):
+    """Math answers are graded without math-verify (its own category, so it can be filtered)."""
+
+
+_degraded_warned = threading.Event()
+
+
+def warn_if_degraded(use_math_verify: bool = True, *, stacklevel: int = 2) -> bool:
+    """Warn once per process when math-verify is wanted but missing; returns whether it is."""
+    degraded = use_math_verify and not math_verify_available()
+    if degraded and not _degraded_warned.is_set():
+        _degraded_warned.set()
+        warnings.warn(
+            "math answers are graded WITHOUT math-verify, which is not installed: only a "
+            "normalised string/number comparison runs, so equivalent forms such as "
+            "\\frac{1}{\\sqrt{2}} and \\sqrt{2}/2 are graded wrong. Install it with "
+            f"{install_command('math')} (in the repository folder), or pass "
+            "use_math_verify=False to accept the normalised comparison.",
+            GradingDegradedWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return degraded
+
+
 @lru_cache(maxsize=4096)
 def _parse_boxed(text: str, parse_timeout: int | None) -> list:
     from math_verify import parse
@@ -190,7 +228,7 @@ def grade_math(
         return MathGrade(False, "too_long")
     if too_costly(answer):
         return MathGrade(False, "too_costly")
-    if not (use_math_verify and refs and math_verify_available()):
+    if not (use_math_verify and refs) or warn_if_degraded():
         return MathGrade(False, "normalised")
     try:
         if timeout is None:

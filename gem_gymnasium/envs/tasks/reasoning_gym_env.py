@@ -12,6 +12,7 @@ from gem_gymnasium.core import Outcome
 from gem_gymnasium.envs.tasks.base import DatasetEnv
 from gem_gymnasium.envs.tasks.grading_pool import GradeTimeout, GradingError, shared_pool
 from gem_gymnasium.envs.tasks.records import Records
+from gem_gymnasium.extras import require
 
 __all__ = ["DEFAULT_COMPOSITE", "ReasoningGymEnv"]
 
@@ -33,16 +34,7 @@ _items: OrderedDict[tuple[Spec, int], dict[str, Any]] = OrderedDict()
 
 
 def _import_reasoning_gym() -> Any:
-    try:
-        import reasoning_gym
-    except ImportError as error:
-        from gymnasium.error import DependencyNotInstalled
-
-        raise DependencyNotInstalled(
-            "reasoning-gym tasks need the `reasoning-gym` package: "
-            "pip install 'gem-gymnasium[reasoning]'"
-        ) from error
-    return reasoning_gym
+    return require("reasoning_gym", "reasoning-gym tasks")
 
 
 @lru_cache(maxsize=64)

@@ -7,9 +7,9 @@ A *source* is one of:
     library). The default of every registered id, so everything runs without network.
 ``"hub"``
     The id's Hugging Face dataset (``hub_name``, ``split``, optionally ``hub_config``) through
-    :func:`datasets.load_dataset`. When that fails (no network, no ``datasets``), the sample is
-    used instead with a one-line warning; ``fallback=False`` raises instead, naming what to
-    download.
+    :func:`datasets.load_dataset`. When that fails (no network, a wrong name) it is an error that
+    names what to download; only with ``fallback=True`` is the small sample used instead, with a
+    warning. Without the ``datasets`` package it is always an error naming the extra.
 a path
     A local ``.jsonl``, ``.json`` or ``.parquet`` file, or a directory (a dataset saved with
     ``save_to_disk``, or one file per split named ``<split>.jsonl|json|parquet``).
@@ -32,6 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from gem_gymnasium.extras import MissingExtra, require
 
 __all__ = ["DATA_DIR", "Records", "load_records"]
 
@@ -70,7 +72,7 @@ def load_records(
     hub_name: str | None = None,
     hub_config: str | None = None,
     split: str | None = None,
-    fallback: bool = True,
+    fallback: bool = False,
     env_name: str = "task",
 ) -> Records:
     """Load items from ``source`` (see the module docstring).
@@ -81,13 +83,15 @@ def load_records(
         hub_name: The hub dataset that ``"hub"`` means (e.g. ``"axon-rl/GSM-8k"``).
         hub_config: Its configuration name, if any.
         split: The split to use (hub datasets, ``save_to_disk`` directories, split-named files).
-        fallback: On a hub failure, use the sample with a warning instead of raising.
+        fallback: On a hub failure, use the sample with a warning instead of raising (opt-in:
+            asking for the hub and silently training on 40 items is never what was meant).
         env_name: Names the env in messages.
 
     Raises:
         ValueError: Unknown or empty source, or a missing split.
         FileNotFoundError: A path that does not exist.
         RuntimeError: The hub dataset could not be loaded and ``fallback`` is off.
+        gymnasium.error.DependencyNotInstalled: ``datasets`` is missing (the ``data`` extra).
     """
     if not isinstance(source, str):
         if not isinstance(source, Sequence) and not hasattr(source, "__getitem__"):
@@ -203,6 +207,8 @@ def _load_hub_or_sample(
             return _cache[key]
     try:
         records = Records(_load_hub(name, config, split), False, f"hub {name}")
+    except MissingExtra:
+        raise  # a missing package is not a network failure: the sample would hide it
     except Exception as error:
         what = (
             f"{name}"
@@ -214,7 +220,7 @@ def _load_hub_or_sample(
                 f"{env_name}: could not load the Hugging Face dataset {what}: "
                 f"{type(error).__name__}: {str(error)[:200]}. Download it on a machine with "
                 f"network (datasets.load_dataset({name!r}) fills the local cache) or pass a "
-                "local file as source."
+                "local file as source (or fallback=True to use the offline sample)."
             ) from error
         warnings.warn(
             f"{env_name}: could not load {what} ({type(error).__name__}); using the offline "
@@ -228,16 +234,7 @@ def _load_hub_or_sample(
 
 
 def _import_datasets() -> Any:
-    try:
-        import datasets
-    except ImportError as error:
-        from gymnasium.error import DependencyNotInstalled
-
-        raise DependencyNotInstalled(
-            "loading hub datasets or parquet files needs `datasets`: "
-            "pip install 'gem-gymnasium[data]'"
-        ) from error
-    return datasets
+    return require("datasets", "loading hub datasets, parquet files or saved datasets")
 
 
 def _load_hub(name: str, config: str | None, split: str | None) -> Any:

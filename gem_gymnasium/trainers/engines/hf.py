@@ -90,13 +90,14 @@ class HFEngine:
             top_k=None if greedy or sampling.top_k <= 0 else sampling.top_k,
             eos_token_id=self.eos_ids,
             pad_token_id=self.pad_id,
+            # In the config, not as generate() keywords: mixing the two is deprecated.
+            output_logits=True,
+            return_dict_in_generate=True,
         )
         out = self.model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention_mask.to(device),
             generation_config=gen_config,
-            output_logits=True,
-            return_dict_in_generate=True,
         )
         new_tokens = out.sequences[:, width:]
         # Raw logits per step -> log-probs of the tempered distribution the tokens came from.

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gem_gymnasium.extras import require
 from gem_gymnasium.trainers.engines.base import Generation, SamplingParams
 from gem_gymnasium.trainers.modeling import pack, policy_weights, sequence_logprobs
 
@@ -113,13 +114,7 @@ class VLLMEngine:
         del share_weights
         # In-process engine, so that weights can be loaded into its model directly.
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-        try:
-            import vllm
-        except ImportError as err:
-            raise ImportError(
-                "the vllm engine needs vLLM and a CUDA GPU: pip install 'gem-gymnasium[vllm]'"
-            ) from err
-        self._vllm = vllm
+        vllm = self._vllm = require("vllm", "the vllm engine (which also needs a CUDA GPU)")
         self.tokenizer = tokenizer
         self.sleep_between = bool(config.vllm_sleep)
         self.temperature = float(config.temperature)

@@ -89,8 +89,10 @@ def test_win_pays_one_and_loss_minus_one() -> None:
     results = [env.step(a) for a in (r"\boxed{1}", r"\boxed{2}", r"\boxed{3}")]
     _, reward, terminated, _, info = results[-1]
     assert terminated and reward == 1.0 and info["success"] and info["reason"] == "win"
-    with pytest.raises(gym.error.ResetNeeded):
+    with pytest.raises(gym.error.ResetNeeded, match="the episode has ended"):
         env.step(r"\boxed{4}")
+    with pytest.raises(gym.error.ResetNeeded, match="no episode has started"):
+        SingleAgentEnv("TicTacToe").step(r"\boxed{1}")
 
 
 def test_format_error_costs_the_turn_not_the_game() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import sys
 import warnings
 from pathlib import Path
 
@@ -173,8 +174,30 @@ def test_hub_source_falls_back_to_the_sample_with_a_warning(
     _force_offline(monkeypatch)
     records._cache.pop(("hub", "axon-rl/no-such-dataset-for-tests", None, None), None)
     with pytest.warns(UserWarning, match="using the offline sample math_sample.jsonl"):
-        env = MathEnv(source="hub", hub_name="axon-rl/no-such-dataset-for-tests")
+        env = MathEnv(source="hub", hub_name="axon-rl/no-such-dataset-for-tests", fallback=True)
     assert env.records.from_sample and env.num_items == 40
+
+
+def test_hub_source_does_not_fall_back_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    _force_offline(monkeypatch)
+    records._cache.pop(("hub", "axon-rl/no-such-dataset-for-tests", None, None), None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning either: an error, and only that
+        with pytest.raises(RuntimeError, match=r"could not load.*fallback=True"):
+            MathEnv(source="hub", hub_name="axon-rl/no-such-dataset-for-tests")
+        with pytest.raises(RuntimeError, match="could not load"):
+            gem_gymnasium.make("math:GSM8K", source="hub")
+
+
+def test_hub_source_without_datasets_names_the_extra_even_with_fallback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gem_gymnasium.extras import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as if not installed
+    records._cache.pop(("hub", "axon-rl/no-such-dataset-for-tests", None, None), None)
+    with pytest.raises(MissingExtra, match=r"pip install -e '\.\[data\]'"):
+        MathEnv(source="hub", hub_name="axon-rl/no-such-dataset-for-tests", fallback=True)
 
 
 def test_hub_source_without_fallback_names_what_to_download(

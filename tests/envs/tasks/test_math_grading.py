@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 
 import pytest
 
 from gem_gymnasium.envs.tasks import math_grading
 from gem_gymnasium.envs.tasks.grading_pool import GradeTimeout, GradingError, GradingPool
-from gem_gymnasium.envs.tasks.math_grading import grade_math, normalize_answer, too_costly
+from gem_gymnasium.envs.tasks.math_grading import (
+    GradingDegradedWarning,
+    grade_math,
+    normalize_answer,
+    too_costly,
+)
 
 # (answer in the box, reference, expected verdict)
 GRADED = [
@@ -132,6 +138,43 @@ def test_without_math_verify_the_normalised_comparison_decides(
     verdict = grade_math(r"\dfrac{1}{2}", "0.5", use_math_verify=False)
     assert verdict.correct and verdict.method == "normalised"
     assert not grade_math(r"\sqrt{8}", r"2\sqrt{2}", use_math_verify=False).correct
+
+
+def _without_math_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(math_grading, "math_verify_available", lambda: False)
+    monkeypatch.setattr(math_grading, "_degraded_warned", threading.Event())
+
+
+def test_a_degraded_grader_warns_once_with_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gem_gymnasium.envs.tasks.math_env import MathEnv
+
+    _without_math_verify(monkeypatch)
+    with pytest.warns(
+        GradingDegradedWarning, match=r"WITHOUT math-verify.*pip install -e '\.\[math\]'"
+    ):
+        env = MathEnv()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per process: not again for the next env or grade
+        MathEnv()
+        env.reset(seed=0, options={"index": 0})
+        env.step("\\boxed{0}")
+        assert grade_math(r"\frac{1}{\sqrt{2}}", r"\sqrt{2}/2").method == "normalised"
+
+
+def test_the_first_degraded_grade_warns_and_opting_out_is_silent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gem_gymnasium.envs.tasks.math_env import MathEnv
+
+    _without_math_verify(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MathEnv(use_math_verify=False)  # the normalised comparison, asked for
+        assert not grade_math("0.5\\sqrt{2}", r"\sqrt{2}/2", use_math_verify=False).correct
+    with pytest.warns(GradingDegradedWarning):
+        grade_math("0.5\\sqrt{2}", r"\sqrt{2}/2")
 
 
 @pytest.mark.parametrize(
