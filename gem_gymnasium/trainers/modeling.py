@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
-import torch.nn.functional as F
+from gem_gymnasium.extras import optional_imports
+
+with optional_imports("the PPO trainer", "train"):
+    import torch
+    import torch.nn.functional as F
 from torch import nn
 
 __all__ = [

@@ -29,7 +29,11 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import torch
+
+from gem_gymnasium.extras import optional_imports
+
+with optional_imports("the PPO trainer", "train"):
+    import torch
 
 from gem_gymnasium.trainers.advantages import TurnBatch, get_estimator
 from gem_gymnasium.trainers.checkpoint import (
@@ -764,12 +768,15 @@ def _progress(enabled: bool, total: int, done: int) -> Callable[[int | None, dic
     )
 
     console = Console()
+    if not console.is_terminal:  # piped or logged: plain lines, no bar, no wrapping
+        console = Console(width=10_000, highlight=False, log_time=False, log_path=False)
     bar = Progress(
         TextColumn("[bold]training"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=console,
+        disable=not console.is_terminal,
     )
     task = bar.add_task("train", total=total, completed=done)
     bar.start()

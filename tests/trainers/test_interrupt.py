@@ -60,6 +60,9 @@ def test_signal_saves_checkpoint_and_curve_then_resumes(tiny_model, tmp_path, si
     out, err = proc.communicate(timeout=240)
     assert proc.returncode == code, err[-3000:]
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    # Piped: one plain line per iteration (no bar, no wrapping, no time or source columns).
+    first = next(line for line in out.splitlines() if line.startswith("iter 1/"))
+    assert "tok/s" in first and "ppo.py" not in out
     [checkpoint] = sorted((run / "checkpoints").iterdir())
     done = int(checkpoint.name.removeprefix("iter_"))
     assert (run / "learning_curve.png").exists()
