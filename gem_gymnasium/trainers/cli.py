@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import shlex
@@ -84,15 +85,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add(ev, "engine", default="auto", help="hf, vllm or auto (ignored with --api-base)")
     _add(ev, "api_base", default="", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1")
     _add(ev, "api_key", default=os.environ.get("OPENAI_API_KEY", ""), help="API key")
-    _add(ev, "wrappers", "eval_wrappers", default="concat", help="wrapper stack")
-    _add(ev, "prompt_template", default="qwen3_game", help="prompt template")
-    _add(ev, "apply_chat_template", action=argparse.BooleanOptionalAction, default=False)
-    _add(ev, "temperature", "eval_temperature", type=float, default=0.6, help="temperature")
-    _add(ev, "top_p", "eval_top_p", type=float, default=0.95, help="nucleus sampling")
-    _add(ev, "max_new_tokens", "eval_generate_max_length", type=int, default=4096)
-    _add(ev, "max_model_len", type=int, default=12800, help="longer prompts are invalid turns")
+    _add(ev, "random", action="store_true", help="play the env's random moves (a baseline)")
+    # The prompt pipeline and sampling default to the training run's when --model is one of its
+    # checkpoints (<run>/checkpoints/iter_N), else to EVAL_DEFAULTS; flags win.
+    for name, *aliases in EVAL_OPTIONS:
+        kind = EVAL_DEFAULTS[name]
+        action: dict[str, Any] = (
+            {"action": argparse.BooleanOptionalAction}
+            if isinstance(kind, bool)
+            else {"type": type(kind)}
+        )
+        _add(
+            ev, name, *aliases, default=None, help=f"(default: the run's, else {kind!r})", **action
+        )
     _add(ev, "num_envs", type=int, default=8, help="episodes played at once")
-    _add(ev, "seed", type=int, default=0, help="episode k uses seed + k")
+    _add(
+        ev,
+        "seed",
+        type=int,
+        default=0,
+        help="episode k uses seed + k (training never uses seeds below 2**32)",
+    )
     _add(
         ev,
         "output",
@@ -102,6 +115,55 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add(ev, "output_dir", default=Config.output_dir, help="where the default output goes")
     _add(ev, "vllm_gpu_ratio", type=float, default=0.9, help="GPU memory fraction for vLLM")
     ev.set_defaults(func=run_eval)
+
+
+#: ``gem-gym eval`` options that follow the training run (name, then GEM's alias if any).
+EVAL_OPTIONS: tuple[tuple[str, ...], ...] = (
+    ("wrappers", "eval_wrappers"),
+    ("prompt_template",),
+    ("apply_chat_template",),
+    ("temperature", "eval_temperature"),
+    ("top_p", "eval_top_p"),
+    ("max_new_tokens", "eval_generate_max_length"),
+    ("max_model_len",),
+)
+#: Their values for a model that is not a checkpoint of a training run (GEM's eval settings).
+EVAL_DEFAULTS: dict[str, Any] = {
+    "wrappers": "concat",
+    "prompt_template": "qwen3_game",
+    "apply_chat_template": False,
+    "temperature": 0.6,
+    "top_p": 0.95,
+    "max_new_tokens": 4096,
+    "max_model_len": 12800,
+}
+
+
+def training_run_config(model: str) -> dict[str, Any] | None:
+    """The ``config.json`` of the training run that ``model`` is a checkpoint of, if it is one."""
+    path = Path(model).parent.parent / "config.json"
+    if not model or Path(model).parent.name != "checkpoints" or not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def resolve_eval_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The eval pipeline: flags, else the training run's settings, else :data:`EVAL_DEFAULTS`."""
+    run = training_run_config(args.model) or {}
+    from_run = {
+        "wrappers": run.get("wrappers"),
+        "prompt_template": run.get("prompt_template"),
+        "apply_chat_template": run.get("apply_chat_template"),
+        "temperature": run.get("eval_temperature"),
+        "top_p": run.get("eval_top_p"),
+        "max_new_tokens": run.get("eval_generate_max_length"),
+        "max_model_len": run.get("max_model_len"),
+    }
+    chosen = {}
+    for name, default in EVAL_DEFAULTS.items():
+        given = getattr(args, name)
+        chosen[name] = given if given is not None else from_run[name] if run else default
+    return chosen
 
 
 def config_from_args(
@@ -201,7 +263,11 @@ def _default_output(output_dir: str) -> Path:
 
 def run_eval(args: argparse.Namespace) -> int:
     env_ids = [*args.env_ids_positional, *[e for e in args.env_ids.split(",") if e.strip()]]
+    run = training_run_config(args.model)
+    if not env_ids and run:  # the env the run was evaluated on
+        env_ids = [run.get("eval_env_id") or run["env_id"]]
     check_env_ids(env_ids or [Config.env_id])  # fail before loading anything heavy
+    args = argparse.Namespace(**{**vars(args), **resolve_eval_options(args)})
     check_wrappers(args.wrappers)
 
     from rich.console import Console
@@ -220,8 +286,10 @@ def run_eval(args: argparse.Namespace) -> int:
 
     env_ids = env_ids or [Config.env_id]
     sampling = SamplingParams(args.max_new_tokens, args.temperature, args.top_p)
-    tokenizer = engine = None
-    if args.api_base:
+    tokenizer = engine = policy = None
+    if args.random:
+        pass  # evaluate_env plays the env's own random moves
+    elif args.api_base:
         prompt_fn = make_prompt_fn(args.prompt_template)
         policy = ApiPolicy(
             args.api_base, args.model, prompt_fn, sampling, api_key=args.api_key or None

@@ -242,3 +242,53 @@ def test_eval_piped_prints_plain_full_ids_and_writes_under_runs(tiny_model, tmp_
     assert len(written) == 1 and lines[-1] == f"trajectories: {written[0].relative_to(tmp_path)}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
     assert len(written[0].read_text().splitlines()) == 4
+
+
+def test_eval_of_a_checkpoint_uses_its_runs_pipeline(tiny_model, tmp_path):
+    import shutil
+
+    from gem_gymnasium.trainers.cli import resolve_eval_options
+
+    run = tmp_path / "run"
+    checkpoint = run / "checkpoints" / "iter_000003"
+    shutil.copytree(tiny_model, checkpoint)
+    (run / "config.json").write_text(
+        json.dumps(
+            {
+                "env_id": "gem/GuessTheNumber-Easy-WinOnly-v0",
+                "eval_env_id": "gem/GuessTheNumber-Easy-v0",
+                "wrappers": "",
+                "prompt_template": "no",
+                "apply_chat_template": False,
+                "eval_temperature": 0.3,
+                "eval_top_p": 1.0,
+                "eval_generate_max_length": 16,
+                "max_model_len": 1024,
+            }
+        )
+    )
+    args = build_parser().parse_args(["eval", "--model", str(checkpoint), "--top_p", "0.5"])
+    options = resolve_eval_options(args)
+    assert options["wrappers"] == "" and options["prompt_template"] == "no"
+    assert options["temperature"] == 0.3 and options["top_p"] == 0.5  # a flag wins
+    out = tmp_path / "traj.jsonl"
+    argv = ["eval", "--model", str(checkpoint), "--episodes", "2", "--output", str(out)]
+    assert main(argv) == 0
+    episodes = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {e["env_id"] for e in episodes} == {"gem/GuessTheNumber-Easy-v0"}  # the run's eval env
+    # No history wrapper: a later observation does not repeat the rules.
+    later = [t["observation"] for e in episodes for t in e["turns"][1:]]
+    assert all("You are playing" not in o for o in later)
+    # A plain model folder keeps GEM's eval settings.
+    plain = resolve_eval_options(build_parser().parse_args(["eval", "--model", tiny_model]))
+    assert plain["wrappers"] == "concat" and plain["max_new_tokens"] == 4096
+
+
+def test_eval_random_baseline_needs_no_model(tmp_path, capsys):
+    out = tmp_path / "random.jsonl"
+    argv = ["eval", "gem/GuessTheNumber-Easy-v0", "--random", "--episodes", "20"]
+    assert main([*argv, "--output", str(out)]) == 0
+    episodes = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["seed"] for e in episodes] == list(range(20))
+    assert all(t["info"]["format_error"] is False for e in episodes for t in e["turns"])
+    assert 0 < sum(e["success"] for e in episodes) < 20
