@@ -22,6 +22,7 @@ from typing import Any
 from gem_gymnasium.commands import CommandError, check_env_ids, check_wrappers
 from gem_gymnasium.trainers.config import (
     CPU_DEFAULTS,
+    ENV_BOUND_DEFAULTS,
     TINY_MODEL_DEFAULTS,
     Config,
     config_fields,
@@ -180,9 +181,9 @@ def config_from_args(
         if getattr(args, f.name, None) is not None
     }
     profiles = default_profiles(pretrain=bool(given.get("pretrain")), cuda=cuda)
-    used = [
-        (name, {k: v for k, v in values.items() if k not in given}) for name, values in profiles
-    ]
+    # A default env's own settings (its evaluation env) do not carry over to another env.
+    skip = set(given) | (ENV_BOUND_DEFAULTS if "env_id" in given else set())
+    used = [(name, {k: v for k, v in values.items() if k not in skip}) for name, values in profiles]
     merged = {k: v for _, values in used for k, v in values.items()}
     return Config(**{**merged, **given}), [(name, values) for name, values in used if values]
 
@@ -225,8 +226,12 @@ def run_train(args: argparse.Namespace) -> int:
         logging.getLogger(__name__).warning(
             "--gpus %d: %d CUDA device(s) visible; training in one process", cfg.gpus, available
         )
+    from transformers.utils import logging as hf_logging
+
     from gem_gymnasium.trainers.ppo import train
 
+    if not sys.stdout.isatty():  # no loading or saving bars in logs and pipes
+        hf_logging.disable_progress_bar()
     result = train(cfg)
     main_rank = int(os.environ.get("RANK", "0")) == 0
     if result.get("checkpoint") is not None and main_rank:

@@ -63,6 +63,7 @@ def test_signal_saves_checkpoint_and_curve_then_resumes(tiny_model, tmp_path, si
     # Piped: one plain line per iteration (no bar, no wrapping, no time or source columns).
     first = next(line for line in out.splitlines() if line.startswith("iter 1/"))
     assert "tok/s" in first and "ppo.py" not in out
+    assert "Writing model shards" not in err + out and "Loading weights" not in err + out
     [checkpoint] = sorted((run / "checkpoints").iterdir())
     done = int(checkpoint.name.removeprefix("iter_"))
     assert (run / "learning_curve.png").exists()

@@ -167,6 +167,9 @@ def test_defaults_without_pretrain_are_the_tiny_recipe_and_flags_win():
     )
     assert cfg.generate_max_length == 64 and cfg.max_train == TINY_MODEL_DEFAULTS["max_train"]
     assert all("generate_max_length" not in values for _, values in profiles)
+    # Another env: the default env's evaluation env does not follow it.
+    cfg, _ = config_from_args(build_parser().parse_args(["train", "--env_id", "gem/Wordle-v0"]))
+    assert cfg.env_id == "gem/Wordle-v0" and cfg.eval_env_id == ""
 
 
 def test_pretrain_on_cpu_keeps_cpu_sizes_and_says_so():
