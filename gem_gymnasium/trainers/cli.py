@@ -183,7 +183,10 @@ def config_from_args(
     profiles = default_profiles(pretrain=bool(given.get("pretrain")), cuda=cuda)
     # A default env's own settings (its evaluation env) do not carry over to another env.
     skip = set(given) | (ENV_BOUND_DEFAULTS if "env_id" in given else set())
-    used = [(name, {k: v for k, v in values.items() if k not in skip}) for name, values in profiles]
+    used = []
+    for i, (name, values) in enumerate(profiles):
+        later = {k for _, other in profiles[i + 1 :] for k in other}  # a later set wins these
+        used.append((name, {k: v for k, v in values.items() if k not in skip | later}))
     merged = {k: v for _, values in used for k, v in values.items()}
     return Config(**{**merged, **given}), [(name, values) for name, values in used if values]
 

@@ -15,6 +15,7 @@ those of the global batch.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -768,8 +769,8 @@ def _progress(enabled: bool, total: int, done: int) -> Callable[[int | None, dic
     )
 
     console = Console()
-    if not console.is_terminal:  # piped or logged: plain lines, no bar, no wrapping
-        console = Console(width=10_000, highlight=False, log_time=False, log_path=False)
+    # Piped or logged: plain lines, no bar, no wrapping; in a terminal, rich's log lines.
+    say = console.log if console.is_terminal else functools.partial(print, flush=True)
     bar = Progress(
         TextColumn("[bold]training"),
         BarColumn(),
@@ -795,9 +796,9 @@ def _progress(enabled: bool, total: int, done: int) -> Callable[[int | None, dic
         if "eval_random/success_rate" in metrics:
             held_out += f" (random moves: {metrics['eval_random/success_rate']:.3f})"
         if iteration == 0:
-            bar.console.log(f"before training:{held_out}")
+            say(f"before training:{held_out}")
             return
-        bar.console.log(
+        say(
             f"iter {iteration}/{total}  return {metrics['charts/episodic_return']:+.3f}  "
             f"success {metrics['charts/success_rate']:.2f}  "
             f"len {metrics['charts/episodic_length']:.1f}  "
