@@ -468,16 +468,17 @@ class Worker:
         finally:
             # Before answering: no process outlives its call (cheap when nothing is left).
             self._kill_leftovers(child.pid)
+        # ... and no file: a worker that cannot empty its scratch dirs is replaced.
+        if not all([_empty(directory, self.keep) for directory in self.scratch]):
+            result["retire"] = True
         result["duration"] = time.perf_counter() - start
         return result
 
     def recycle(self) -> None:
-        """Empty the scratch dirs and fork the next child."""
+        """Fork the child for the next call."""
         child = self.pending
         for fd in (child.out_r, child.err_r):
             os.close(fd)
-        for directory in self.scratch:
-            _empty(directory, self.keep)
         self.pending = self._spawn()
 
     def _supervise(self, pid: int, request: dict, stdin_w: int, out_r: int, err_r: int) -> dict:
@@ -605,37 +606,42 @@ def _classify(code: int, stderr: str, timed_out: bool, truncated: bool) -> str |
     return None
 
 
-def _empty(directory: str, keep: set[str]) -> None:
-    """Remove everything in ``directory`` except read-only bind mount points listed in ``keep``.
+def _empty(directory: str, keep: set[str]) -> bool:
+    """Remove everything in ``directory`` but the bind mount points in ``keep``; say if it worked.
 
-    The code runs under the worker's uid, so whatever it created the worker may delete, once it
-    gives back the permissions the code may have taken away.
+    The code runs under the worker's uid, so whatever it created the worker may delete once it
+    gives back the permissions the code took away. A tree too deep or too odd to remove makes the
+    worker retire (its scratch dirs go with it).
     """
-    with os.scandir(directory) as entries:
-        found = list(entries)
-    for entry in found:
-        if any(kept == entry.path or kept.startswith(entry.path + "/") for kept in keep):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, **_RMTREE_HOOK)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
 
+    def kept(path: str) -> bool:
+        return any(mount == path or mount.startswith(path + "/") for mount in keep)
 
-def _unlock(function: object, path: str, _exc: object) -> None:
-    """``rmtree``'s error hook: make the parent writable and searchable, then retry once."""
-    with contextlib.suppress(OSError):
-        os.chmod(os.path.dirname(path), stat.S_IRWXU)
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, stat.S_IRWXU)
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            os.unlink(path)
-
-
-# ``onerror`` is deprecated from Python 3.12 on, ``onexc`` missing before it.
-_RMTREE_HOOK = {"onexc" if sys.version_info >= (3, 12) else "onerror": _unlock}
+    stack = [directory]
+    while stack:  # iterative: the code may nest directories deeper than any recursion limit
+        path = stack.pop()
+        with contextlib.suppress(OSError):
+            if path != directory:
+                os.chmod(path, stat.S_IRWXU)
+            with os.scandir(path) as entries:
+                stack += [
+                    entry.path
+                    for entry in entries
+                    if entry.is_dir(follow_symlinks=False) and not kept(entry.path)
+                ]
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if kept(entry.path):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+        with os.scandir(directory) as entries:
+            return all(kept(entry.path) for entry in entries)
+    except (OSError, RecursionError):
+        return False
 
 
 def _children() -> list[int]:
@@ -713,7 +719,13 @@ def _serve(config: dict, proto_in: int, proto_out: int) -> None:
             request = _receive(proto_in)
             if request is None:
                 return
-            _send(proto_out, worker.call(request))
+            answer = worker.call(request)
+            # The next child is forked from this process: it must not find this call in it.
+            del request
+            _send(proto_out, answer)
+            if answer.get("retire"):
+                return
+            del answer
             worker.recycle()
     except (HostGone, BrokenPipeError):
         return

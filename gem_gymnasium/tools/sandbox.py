@@ -56,7 +56,13 @@ from typing import Any
 
 from gem_gymnasium.tools import _sandbox_worker as worker_module
 
-__all__ = ["ISOLATION_LEVELS", "SAFE_LEVELS", "PythonSandbox", "SandboxResult", "SandboxUnavailable"]
+__all__ = [
+    "ISOLATION_LEVELS",
+    "SAFE_LEVELS",
+    "PythonSandbox",
+    "SandboxResult",
+    "SandboxUnavailable",
+]
 
 #: Isolation levels, strongest first.
 ISOLATION_LEVELS: tuple[str, ...] = ("bwrap", "namespace", "rlimits")
@@ -71,6 +77,9 @@ _START_TIMEOUT = 30.0
 _GRACE = 10.0
 #: The first uid handed to workers when the sandbox runs as root; high so it owns nothing.
 _UID_BASE = 1_500_000_000
+
+#: A worker's whole environment; the code gets its own, set by the worker.
+_WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 _auto_level: str | None = None
 _auto_lock = threading.Lock()
@@ -196,7 +205,7 @@ class _Worker:
         # root to build its root and drops to that uid itself.
         as_user = os.geteuid() == 0 and config["isolation"] != "namespace"
         # What the worker (or bwrap) says before it is ready explains a failed start.
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the worker)
         self.ready: dict[str, Any] | None = None
         try:
             self.process = subprocess.Popen(
@@ -206,6 +215,7 @@ class _Worker:
                 stderr=self.log,
                 close_fds=True,
                 cwd="/",
+            env=_WORKER_ENV,  # none of the host's variables (tokens, keys) reach the code
                 start_new_session=True,  # its own process group, so close() can kill it whole
                 **({"user": uid, "group": uid, "extra_groups": []} if as_user else {}),
             )
@@ -451,11 +461,13 @@ class PythonSandbox:
         index = self._idle.get()
         try:
             answer = self._workers[index].call(request)
-            if answer is None:
-                # The worker died or stopped answering: replace it, report the run as failed.
-                self._workers[index].kill()
+            if answer is None or answer.pop("retire", False):
+                # The worker died, stopped answering or could not clean up after the code:
+                # replace it (a failed answer reports the run as failed).
+                self._workers[index].kill(wait=1.0)
                 self._workers[index] = _Worker(self._configs[index])
                 self._workers[index].wait_ready()
+            if answer is None:
                 answer = {
                     "stdout": "",
                     "stderr": "",
