@@ -134,17 +134,22 @@ def cannot_remount_or_unmount_the_interpreter(ctx: Context) -> tuple[bool, str]:
     import ctypes, os
     libc = ctypes.CDLL(None, use_errno=True)
     MS_REMOUNT, MS_BIND, MNT_DETACH = 32, 4096, 2
+    def plant(target):
+        for name in ("sitecustomize.py", "{TAG}.pth"):
+            try:
+                with open(os.path.join(target, name), "w") as handle:
+                    handle.write("# {TAG}")
+                print("WROTE", target)
+            except OSError:
+                pass
     def attack():
         for target in {targets!r}:
+            # Writable again? Then the bind writes through to the host.
             libc.mount(None, target.encode(), None, MS_REMOUNT | MS_BIND, None)
+            plant(target)
+            # Gone? Then whatever lies beneath shows (and takes writes).
             libc.umount2(target.encode(), MNT_DETACH)
-            for name in ("sitecustomize.py", "{TAG}.pth"):
-                try:
-                    with open(os.path.join(target, name), "w") as handle:
-                        handle.write("# {TAG}")
-                    print("WROTE", target)
-                except OSError:
-                    pass
+            plant(target)
     attack()
     # Again from a fresh user and mount namespace, where the code would hold capabilities.
     if libc.unshare(0x10000000 | 0x00020000) == 0:
@@ -653,22 +658,24 @@ def report(level: str) -> dict[str, object]:
     private = Path(tempfile.mkdtemp(prefix=f"{TAG}-"))
     os.environ["GEM_HOSTILE_SECRET"] = SECRET  # the host's environment holds a secret
     try:
-        ctx = Context(level, private)
-    except SandboxUnavailable as exc:
-        return {"available": False, "reason": str(exc), "results": {}}
-    results = {}
-    try:
-        for name, (function, unsafe_too) in CASES.items():
-            if level == "rlimits" and not unsafe_too:
-                continue
-            try:
-                results[name] = function(ctx)
-            except Exception as exc:  # a case that breaks is a containment failure
-                results[name] = (False, f"{type(exc).__name__}: {exc}")
+        try:
+            ctx = Context(level, private)
+        except SandboxUnavailable as exc:
+            return {"available": False, "reason": str(exc), "results": {}}
+        results = {}
+        try:
+            for name, (function, unsafe_too) in CASES.items():
+                if level == "rlimits" and not unsafe_too:
+                    continue
+                try:
+                    results[name] = function(ctx)
+                except Exception as exc:  # a case that breaks is a containment failure
+                    results[name] = (False, f"{type(exc).__name__}: {exc}")
+        finally:
+            ctx.box.close()
+        return {"available": True, "reason": "", "uid": os.getuid(), "results": results}
     finally:
-        ctx.box.close()
         subprocess.run(["rm", "-rf", str(private)], check=False)
-    return {"available": True, "reason": "", "uid": os.getuid(), "results": results}
 
 
 if __name__ == "__main__":
