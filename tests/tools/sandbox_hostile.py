@@ -397,6 +397,30 @@ def state_does_not_reach_the_next_call(ctx: Context) -> tuple[bool, str]:
 
 
 @case(unsafe_too=True)
+def earlier_calls_are_not_in_the_interpreter(ctx: Context) -> tuple[bool, str]:
+    """A call forks from the warm worker: it must not find the previous call's code or input."""
+    box = ctx.sandbox(workers=1)
+    try:
+        box.run(f"print('{TAG}' + 'code')", stdin=f"{TAG}input")
+        result = box.run(
+            f"""
+import gc, sys
+frames, frame = [], sys._getframe()
+while frame is not None:
+    frames.append(repr(frame.f_locals))
+    frame = frame.f_back
+text = " ".join(frames) + " ".join(o for o in gc.get_objects() if isinstance(o, str))
+text += " ".join(repr(o) for o in gc.get_objects() if isinstance(o, dict))
+# Built here, so that this call's own source does not hold them.
+print("".join(["{TAG}", "code"]) in text, "".join(["{TAG}", "input"]) in text)
+"""
+        )
+    finally:
+        box.close()
+    return result.stdout == "False False\n", summary(result)
+
+
+@case(unsafe_too=True)
 def huge_files_are_capped(ctx: Context) -> tuple[bool, str]:
     box = ctx.sandbox(workers=1)
     try:
