@@ -215,7 +215,7 @@ class _Worker:
                 stderr=self.log,
                 close_fds=True,
                 cwd="/",
-            env=_WORKER_ENV,  # none of the host's variables (tokens, keys) reach the code
+                env=_WORKER_ENV,  # none of the host's variables (tokens, keys) reach the code
                 start_new_session=True,  # its own process group, so close() can kill it whole
                 **({"user": uid, "group": uid, "extra_groups": []} if as_user else {}),
             )
