@@ -149,11 +149,17 @@ def _worker_source() -> str:
     return _WORKER.read_text()
 
 
-def _bwrap_arguments(config: dict[str, Any]) -> list[str]:
-    """bubblewrap's options for a worker: its world, built before the interpreter starts."""
+def _bwrap_arguments(config: dict[str, Any], info_fd: int) -> list[str]:
+    """bubblewrap's options for a worker: its world, built before the interpreter starts.
+
+    bwrap writes the worker's host pid to ``info_fd`` (the worker is in its own session, out of
+    reach of a kill of bwrap's process group).
+    """
     scratch_size = str(config["disk_mb"] * 1024 * 1024)
     args = [
         config["bwrap"],
+        "--info-fd",
+        str(info_fd),
         "--unshare-user",
         "--unshare-pid",
         "--unshare-net",
@@ -198,8 +204,13 @@ class _Worker:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         command = [sys.executable, "-I", "-c", _worker_source(), json.dumps(config)]
+        #: bwrap's report of the worker's host pid (read once the worker is ready).
+        self.info: int | None = None
+        self.sandbox_pid: int | None = None
+        info_w = None
         if config["isolation"] == "bwrap":
-            command = _bwrap_arguments(config) + command
+            self.info, info_w = os.pipe()
+            command = _bwrap_arguments(config, info_w) + command
         uid = config["uid"]
         # Root starts bwrap and rlimits workers under their own uid; the namespace level needs
         # root to build its root and drops to that uid itself.
@@ -217,11 +228,15 @@ class _Worker:
                 cwd="/",
                 env=_WORKER_ENV,  # none of the host's variables (tokens, keys) reach the code
                 start_new_session=True,  # its own process group, so close() can kill it whole
+                pass_fds=() if info_w is None else (info_w,),
                 **({"user": uid, "group": uid, "extra_groups": []} if as_user else {}),
             )
         except OSError as exc:
             self.process = None
             self.ready = {"ready": False, "error": f"the worker could not start: {exc}"}
+        finally:
+            if info_w is not None:
+                os.close(info_w)
 
     def wait_ready(self) -> dict[str, Any]:
         if self.process is None:
@@ -241,6 +256,16 @@ class _Worker:
                 f"workers run as uid {self.config['uid']}, which must be able to read "
                 f"{sys.executable} and its installation",
             }
+        elif self.info is not None:
+            # bwrap wrote its report before it started the worker, which has now answered.
+            report = b""
+            while b"}" not in report and select.select([self.info], [], [], 5)[0]:
+                chunk = os.read(self.info, 4096)
+                if not chunk:
+                    break
+                report += chunk
+            with contextlib.suppress(ValueError):
+                self.sandbox_pid = json.loads(report)["child-pid"]
         self.ready = message
         return message
 
@@ -265,12 +290,19 @@ class _Worker:
     def kill(self, wait: float = 0.0) -> None:
         """Stop the worker: after ``wait`` seconds for a clean exit, kill its process group."""
         self.log.close()
+        if self.info is not None:
+            os.close(self.info)
+            self.info = None
         if self.process is None:
             return
         self.hang_up()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=wait)
         if self.process.poll() is None:
+            # While bwrap runs, the worker's pid is not reused: bwrap reaps it first.
+            for pid in filter(None, (self.sandbox_pid,)):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)  # PID 1 of its namespace: takes everything
             with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):

@@ -675,6 +675,26 @@ def nothing_is_left_after_close(ctx: Context) -> tuple[bool, str]:
     return started > 0 and gone and not dirs, f"workers={started} dirs={dirs}"
 
 
+@case(unsafe_too=True)
+def close_ends_even_a_stopped_worker(ctx: Context) -> tuple[bool, str]:
+    """A worker that cannot hear the hang-up (stopped here) is killed, with its whole sandbox."""
+    tag = sleep_tag()
+    box = PythonSandbox(
+        isolation=ctx.level,
+        allow_unsafe_rlimits=ctx.level == "rlimits",
+        hidden_paths=[f"/nonexistent/{tag}"],
+        workers=1,
+    )
+    box.run("print(1)")
+    started = tagged_processes(tag)
+    for pid in started:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+    box.close()
+    gone = wait_until(lambda: not tagged_processes(tag), 5)
+    return bool(started) and gone, f"started={len(started)} left={len(tagged_processes(tag))}"
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 
