@@ -97,16 +97,21 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--envs", type=int, default=8)
     parser.add_argument("--gem-python", help="python of a venv with gem-llm 0.1.0")
+    parser.add_argument(
+        "--no-gem", action="store_true", help="measure ours only (e.g. before/after a change)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians kept")
     args = parser.parse_args()
 
-    gem = gem_python(args.gem_python)
+    gem = None if args.no_gem else gem_python(args.gem_python)
     ours_runs, gem_runs = [], []
     isolation = "?"
     for _ in range(args.rounds):
         result, isolation = run_ours(args.calls, args.envs, args.workers)
         ours_runs.append(result)
+        if gem is None:
+            continue
         gem_runs.append(
             run_in_gem(
                 GEM_SIDE,
@@ -120,7 +125,7 @@ def main() -> int:
         )
 
     def median(runs: list[dict[str, float]], key: str) -> float:
-        return statistics.median(run[key] for run in runs)
+        return statistics.median(run[key] for run in runs) if runs else float("nan")
 
     print(
         f"python tool, {args.calls} calls, {args.envs} concurrent envs, {os.cpu_count()} CPUs, "

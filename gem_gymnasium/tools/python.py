@@ -36,9 +36,11 @@ class PythonTool(Tool):
 
     Args:
         timeout: Wall-clock seconds per call.
-        isolation: Sandbox isolation level (``"auto"``, ``"namespace"``, ``"rlimits"``).
+        isolation: Sandbox isolation level (``"auto"``, ``"bwrap"``, ``"namespace"``; the unsafe
+            ``"rlimits"`` needs a sandbox made with ``allow_unsafe_rlimits=True``, passed as
+            ``sandbox``).
         memory_mb: Memory cap of the code, MiB.
-        max_output: Cap on the code's stdout and stderr, bytes.
+        max_output: Cap on the code's stdout and stderr together, bytes.
         workers: Sandbox workers (default: the sandbox's).
         keep_error_last_line: Report only the last line of stderr (the exception itself).
         sandbox: A sandbox to use instead of the shared one.

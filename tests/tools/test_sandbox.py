@@ -13,47 +13,71 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 
 from gem_gymnasium.tools import sandbox as sandbox_module
-from gem_gymnasium.tools.sandbox import PythonSandbox, SandboxResult, SandboxUnavailable
+from gem_gymnasium.tools.sandbox import (
+    ISOLATION_LEVELS,
+    SAFE_LEVELS,
+    PythonSandbox,
+    SandboxResult,
+    SandboxUnavailable,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
 
-def _namespace_available() -> bool:
+def _available(level: str) -> str | None:
+    """Why ``level`` cannot run here (``None``: it can)."""
     try:
-        with PythonSandbox(isolation="namespace", workers=1):
-            return True
-    except SandboxUnavailable:
-        return False
+        with PythonSandbox(isolation=level, workers=1, allow_unsafe_rlimits=True):
+            return None
+    except SandboxUnavailable as exc:
+        return str(exc)
 
 
-NAMESPACES = _namespace_available()
-LEVELS = [
-    pytest.param(
-        "namespace",
-        marks=pytest.mark.skipif(not NAMESPACES, reason="namespaces unavailable here"),
-    ),
-    "rlimits",
-]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)  # rlimits says it is unsafe
+    UNAVAILABLE = {level: _available(level) for level in ISOLATION_LEVELS}
 
 
-@pytest.fixture(scope="module", params=LEVELS)
+def _levels(levels: tuple[str, ...]) -> list:
+    return [
+        pytest.param(
+            level,
+            marks=pytest.mark.skipif(
+                bool(UNAVAILABLE[level]),
+                reason=str(UNAVAILABLE[level]).split(". To fix it")[0],
+            ),
+        )
+        for level in levels
+    ]
+
+
+@pytest.fixture(scope="module", params=_levels(ISOLATION_LEVELS))
 def box(request: pytest.FixtureRequest):
-    with PythonSandbox(
-        isolation=request.param, workers=2, timeout=3, memory_mb=256, max_processes=32
-    ) as sandbox:
+    with (
+        warnings.catch_warnings(),
+        PythonSandbox(
+            isolation=request.param,
+            workers=2,
+            timeout=3,
+            memory_mb=256,
+            max_processes=32,
+            allow_unsafe_rlimits=True,
+        ) as sandbox,
+    ):
+        warnings.simplefilter("ignore", RuntimeWarning)
         yield sandbox
 
 
-@pytest.fixture(scope="module")
-def nsbox():
-    if not NAMESPACES:
-        pytest.skip("namespaces unavailable here")
-    with PythonSandbox(isolation="namespace", workers=2, timeout=3, memory_mb=256) as sandbox:
+@pytest.fixture(scope="module", params=_levels(SAFE_LEVELS))
+def nsbox(request: pytest.FixtureRequest):
+    """A sandbox at a safe level (the confined file system and network)."""
+    with PythonSandbox(isolation=request.param, workers=2, timeout=3, memory_mb=256) as sandbox:
         yield sandbox
 
 
@@ -101,7 +125,7 @@ def test_calls_are_independent(box):
 
 
 def test_reports_isolation_level(box):
-    assert box.isolation in ("namespace", "rlimits")
+    assert box.isolation in ISOLATION_LEVELS
     assert "PythonSandbox(isolation=" in repr(box)
 
 
@@ -194,8 +218,6 @@ def test_fork_bomb_is_contained(box):
 
 
 def test_process_count_is_limited(box):
-    if box.runs_as_root:
-        pytest.skip("rlimits level running as root: RLIMIT_NPROC is not enforced")
     code = """
     import os, time
     started = 0
@@ -351,22 +373,59 @@ def test_non_str_code_is_a_type_error(box):
         box.run(b"print(1)")  # type: ignore[arg-type]
 
 
-def test_fails_closed_when_the_level_is_unavailable(tmp_path, monkeypatch):
+def test_fails_closed_when_the_level_is_unavailable(monkeypatch):
     # A worker on a machine whose architecture the namespace setup does not know.
-    fake = tmp_path / "worker.py"
-    fake.write_text(
-        "import platform, runpy, sys\n"
-        "platform.machine = lambda: 'unknown-arch'\n"
-        f"sys.argv[0] = {str(sandbox_module._WORKER)!r}\n"
-        f"runpy.run_path({str(sandbox_module._WORKER)!r}, run_name='__main__')\n"
+    real_source = sandbox_module._worker_source()
+    monkeypatch.setattr(
+        sandbox_module,
+        "_worker_source",
+        lambda: "import platform\nplatform.machine = lambda: 'unknown-arch'\n" + real_source,
     )
-    monkeypatch.setattr(sandbox_module, "_WORKER", fake)
     with pytest.raises(SandboxUnavailable, match="namespace"):
         PythonSandbox(isolation="namespace", workers=1)
+    # Without bubblewrap either, auto has no safe level left: it refuses, and says what to do,
+    # rather than falling back to the unsafe level.
+    monkeypatch.setattr(sandbox_module.shutil, "which", lambda name: None)
     monkeypatch.setattr(sandbox_module, "_auto_level", None)
-    with PythonSandbox(isolation="auto", workers=1) as fallback:
-        assert fallback.isolation == "rlimits"
-        assert fallback.run("print(1)").stdout == "1\n"
+    with pytest.raises(SandboxUnavailable, match="bubblewrap") as refused:
+        PythonSandbox(isolation="auto", workers=1)
+    assert "allow_unsafe_rlimits" in str(refused.value)
+    monkeypatch.setattr(sandbox_module, "_auto_level", None)
+
+
+def test_unsafe_level_needs_the_loud_opt_in():
+    with pytest.raises(SandboxUnavailable, match="allow_unsafe_rlimits=True"):
+        PythonSandbox(isolation="rlimits", workers=1)
+
+
+@pytest.mark.parametrize("level", ISOLATION_LEVELS)
+def test_no_level_runs_code_as_root(level):
+    """Issue 13, item 2: started as root with an interpreter only root can read (pyenv under a
+    private home), ``rlimits`` ran the code as root. Every level now runs it unprivileged, or
+    refuses to start."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sandbox = PythonSandbox(isolation=level, workers=1, allow_unsafe_rlimits=True)
+    except SandboxUnavailable:
+        return  # failing closed is the other acceptable answer
+    with sandbox:
+        result = sandbox.run(
+            "import os; print(0 in os.getresuid() + os.getresgid(), "
+            "[l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')])"
+        )
+    assert result.stdout == "False ['0000000000000000']\n", result
+
+
+def test_hidden_paths_are_only_those_a_bind_would_expose(tmp_path):
+    from gem_gymnasium.tools._sandbox_worker import hidden_within
+
+    inside = tmp_path / "prefix" / "lib" / "pkg"
+    inside.mkdir(parents=True)
+    outside = tmp_path / "elsewhere.jsonl"
+    outside.write_text("{}")
+    hidden = hidden_within([str(tmp_path / "prefix")], [str(inside), str(outside), "/missing"])
+    assert hidden == [str(inside.resolve())]
 
 
 def test_concurrent_calls_from_threads():

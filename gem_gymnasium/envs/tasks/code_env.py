@@ -48,21 +48,30 @@ def outputs_match(actual: str, expected: str) -> bool:
     ]
 
 
-# One sandbox per (memory limit, isolation) and process, shared by every CodeEnv: its workers are
-# processes, so it is neither copied by snapshots nor pickled with the env.
-_sandboxes: dict[tuple[int, str, int], Any] = {}
+# One sandbox per (memory limit, isolation, hidden files) and process, shared by every CodeEnv:
+# its workers are processes, so it is neither copied by snapshots nor pickled with the env.
+_sandboxes: dict[tuple[int, str, tuple[str, ...], int], Any] = {}
 _sandbox_lock = threading.Lock()
 
+#: Levels a code task may grade under: the tests and answers must stay out of the code's reach,
+#: which the opt-in ``rlimits`` level does not ensure.
+CODE_ISOLATION = ("auto", "bwrap", "namespace")
 
-def shared_sandbox(memory_mb: int, isolation: str) -> Any:
-    """The process-wide :class:`~gem_gymnasium.tools.sandbox.PythonSandbox` for these limits."""
-    key = (memory_mb, isolation, os.getpid())
+
+def shared_sandbox(memory_mb: int, isolation: str, hidden: tuple[str, ...] = ()) -> Any:
+    """The process-wide :class:`~gem_gymnasium.tools.sandbox.PythonSandbox` for these limits;
+    ``hidden`` names data files the graded code must not read (the package's own are always
+    hidden)."""
+    key = (memory_mb, isolation, hidden, os.getpid())
     with _sandbox_lock:
         if key not in _sandboxes:
             from gem_gymnasium.tools.sandbox import PythonSandbox
 
             _sandboxes[key] = PythonSandbox(
-                isolation=isolation, memory_mb=memory_mb, workers=min(4, os.cpu_count() or 1)
+                isolation=isolation,
+                memory_mb=memory_mb,
+                workers=min(4, os.cpu_count() or 1),
+                hidden_paths=hidden,
             )
         return _sandboxes[key]
 
@@ -81,7 +90,7 @@ class CodeEnv(DatasetEnv):
     Each episode is one problem with stdin/stdout test cases (GEM's CodeContests, TACO,
     PrimeIntellect sets, a local file, or the shipped 16-problem sample). The agent's program runs
     once per test case in :class:`~gem_gymnasium.tools.sandbox.PythonSandbox` (no network, capped
-    memory, time and output).
+    memory, time and output; the tests and answers stay out of its reach).
 
     ## Action Space
     Free text; the body of the last fenced code block tagged ``python``, ``py``, ``python3`` or
@@ -117,7 +126,9 @@ class CodeEnv(DatasetEnv):
                    prompt_template=None, format_error_reward=-0.1, render_mode=None)
     ```
     ``max_tests``: problems with more cases run the ``max_tests`` longest inputs (as GEM does).
-    ``isolation``: the sandbox level (``"auto"``, ``"namespace"``, ``"rlimits"``).
+    ``isolation``: the sandbox level (``"auto"``, ``"bwrap"``, ``"namespace"``); the code never
+    sees the tests: they stay in this process, and the package's data and a local ``source``
+    file are hidden from it.
 
     ## Version History
     * v0: Initial version.
@@ -142,10 +153,22 @@ class CodeEnv(DatasetEnv):
             raise ValueError(f"CodeEnv: case_timeout must be > 0, got {case_timeout}")
         if max_tests < 1:
             raise ValueError(f"CodeEnv: max_tests must be >= 1, got {max_tests}")
+        if isolation not in CODE_ISOLATION:
+            raise ValueError(
+                f"CodeEnv: isolation must be one of {CODE_ISOLATION} (graded code must not reach "
+                f"the tests), got {isolation!r}"
+            )
         self.case_timeout = float(case_timeout)
         self.memory_mb = int(memory_mb)
         self.max_tests = int(max_tests)
         self.isolation = isolation
+        source = kwargs.get("source")
+        # A local dataset file holds the tests with their answers: hide it from the code too.
+        self.hidden_data = (
+            (os.path.realpath(source),)
+            if isinstance(source, str) and os.path.exists(source)
+            else ()
+        )
         super().__init__(fields={"question": question_key, "tests": test_key}, **kwargs)
 
     static_attributes = DatasetEnv.static_attributes | {
@@ -153,6 +176,7 @@ class CodeEnv(DatasetEnv):
         "memory_mb",
         "max_tests",
         "isolation",
+        "hidden_data",
     }
 
     def extract_answer(self, action: str) -> str | None:
@@ -171,7 +195,7 @@ class CodeEnv(DatasetEnv):
 
     def grade(self, answer: str) -> Outcome:
         cases = self.cases()
-        sandbox = shared_sandbox(self.memory_mb, self.isolation)
+        sandbox = shared_sandbox(self.memory_mb, self.isolation, self.hidden_data)
         passed, failure = 0, ""
         for number, (stdin, expected) in enumerate(cases, start=1):
             result = sandbox.run(answer, stdin=stdin, timeout=self.case_timeout)
