@@ -589,7 +589,12 @@ def train(cfg: Config) -> dict[str, Any]:
     # --- wrap up (plumbing) ----------------------------------------------------------------------
     curve = None
     if ctx.is_main and tracker.path.exists():
-        curve = plot_learning_curve(tracker.path, run_dir / "learning_curve.png")
+        curve = plot_learning_curve(
+            tracker.path,
+            run_dir / "learning_curve.png",
+            train_env=cfg.env_id,
+            eval_env=cfg.eval_env_id or cfg.env_id,
+        )
     tracker.close()
     for env in envs:
         env.close()

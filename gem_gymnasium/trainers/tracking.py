@@ -93,12 +93,15 @@ def read_metrics(path: Path) -> list[dict[str, float]]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def plot_learning_curve(metrics_path: Path, png_path: Path) -> Path:
+def plot_learning_curve(
+    metrics_path: Path, png_path: Path, *, train_env: str = "", eval_env: str = ""
+) -> Path:
     """Success and return against env steps into ``png_path`` (matplotlib, Agg backend).
 
     Held-out evaluations (``eval/...``) are the curve when the run has them, with the training
     batches' values faint behind; the levels before training (the warm start, ``eval/...`` at
-    iteration 0) and of random moves (``eval_random/...``) are horizontal lines.
+    iteration 0) and of random moves (``eval_random/...``) are horizontal lines. ``train_env``
+    and ``eval_env`` name the envs in the legend (their returns differ when the envs do).
     """
     import matplotlib
 
@@ -117,7 +120,7 @@ def plot_learning_curve(metrics_path: Path, png_path: Path) -> Path:
                 color="tab:blue",
                 alpha=0.3,
                 lw=1,
-                label="training batches",
+                label=f"training batches {train_env}".strip(),
             )
         if held_out:
             ax.plot(
@@ -125,7 +128,7 @@ def plot_learning_curve(metrics_path: Path, png_path: Path) -> Path:
                 color="tab:blue",
                 marker="o",
                 markersize=3,
-                label="held-out evaluation",
+                label=f"held-out evaluation {eval_env}".strip(),
             )
         start = next((r for r in rows if r["iteration"] == 0), {})
         for prefix, name, style in (
