@@ -308,6 +308,8 @@ def train(cfg: Config) -> dict[str, Any]:
     if cfg.rnd_seed:
         drawn = int.from_bytes(os.urandom(3), "little") if ctx.is_main else 0
         cfg = dataclasses.replace(cfg, seed=int(ctx.all_reduce_sum(np.array([drawn]))[0]))
+    if cfg.cpu_threads > 0 and ctx.device.type == "cpu":
+        torch.set_num_threads(cfg.cpu_threads)
     random.seed(cfg.seed + ctx.rank)
     np.random.seed(cfg.seed + ctx.rank)
     torch.manual_seed(cfg.seed + ctx.rank)

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the recipe below changes what gets built (it is part of the cache key).
-TINY_VERSION = 1
+TINY_VERSION = 2
 
 PAD, IM_START, IM_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
 
@@ -142,16 +142,24 @@ def warm_start(
     steps: int = 200,
     batch_size: int = 16,
     learning_rate: float = 3e-3,
+    max_prompt_tokens: int = 128,
     seed: int = 0,
 ) -> list[float]:
-    """Supervised steps on ``prompt -> action + EOS`` (loss on the response only); the losses."""
+    """Supervised steps on ``prompt -> action + EOS`` (loss on the response only); the losses.
+
+    Prompts keep their last ``max_prompt_tokens`` tokens: the format is answered after the
+    prompt's end, and long histories (``concat`` wrappers) would make the build minutes long.
+    """
     import torch
 
     from gem_gymnasium.trainers.modeling import pack
 
     rng = random.Random(seed)
     encoded = [
-        (tokenizer(p).input_ids, [*tokenizer(a).input_ids, tokenizer.eos_token_id])
+        (
+            tokenizer(p).input_ids[-max_prompt_tokens:],
+            [*tokenizer(a).input_ids, tokenizer.eos_token_id],
+        )
         for p, a in examples
     ]
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
@@ -192,32 +200,40 @@ def build_tiny_model(
     import torch
 
     env_ids = list(env_ids)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        raw = [
-            ex
-            for env_id in env_ids
-            for ex in collect_examples(env_id, template=template, episodes=episodes, seed=seed)
-        ]
-        tokenizer = build_tokenizer(
-            [text for pair in raw for text in pair] + [CHAT_TEMPLATE], vocab_size=vocab_size
-        )
-        model = build_model(tokenizer, hidden_size=hidden_size, num_layers=num_layers, seed=seed)
-        if warm_start_steps > 0:
-            examples = [
+    threads = torch.get_num_threads()
+    # Its ops are too small to split: a second thread only waits (four times slower when busy).
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            raw = [
                 ex
                 for env_id in env_ids
-                for ex in collect_examples(
-                    env_id,
-                    wrappers=wrappers,
-                    template=template,
-                    tokenizer=tokenizer,
-                    apply_chat_template=apply_chat_template,
-                    episodes=episodes,
-                    seed=seed + 1,
-                )
+                for ex in collect_examples(env_id, template=template, episodes=episodes, seed=seed)
             ]
-            warm_start(model, tokenizer, examples, steps=warm_start_steps, seed=seed)
+            tokenizer = build_tokenizer(
+                [text for pair in raw for text in pair] + [CHAT_TEMPLATE], vocab_size=vocab_size
+            )
+            model = build_model(
+                tokenizer, hidden_size=hidden_size, num_layers=num_layers, seed=seed
+            )
+            if warm_start_steps > 0:
+                examples = [
+                    ex
+                    for env_id in env_ids
+                    for ex in collect_examples(
+                        env_id,
+                        wrappers=wrappers,
+                        template=template,
+                        tokenizer=tokenizer,
+                        apply_chat_template=apply_chat_template,
+                        episodes=episodes,
+                        seed=seed + 1,
+                    )
+                ]
+                warm_start(model, tokenizer, examples, steps=warm_start_steps, seed=seed)
+    finally:
+        torch.set_num_threads(threads)
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(path)
