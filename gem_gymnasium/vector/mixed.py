@@ -23,6 +23,7 @@ from gem_gymnasium.core import TextEnv
 from gem_gymnasium.registration import resolve_id
 from gem_gymnasium.spaces import TextSpace
 from gem_gymnasium.vector.adapters import SkipNoneAction
+from gem_gymnasium.vector.processes import ProcessVectorEnv
 from gem_gymnasium.vector.sync import TextSyncVectorEnv
 from gem_gymnasium.vector.thread import ThreadVectorEnv
 
@@ -102,8 +103,9 @@ def make_vec(
         vectorization_mode: ``"sync"`` (:class:`~gem_gymnasium.vector.TextSyncVectorEnv`, a loop
             in this thread: fastest for CPU-light text games), ``"thread"``
             (:class:`~gem_gymnasium.vector.ThreadVectorEnv`, for steps that wait on I/O: tools,
-            sandboxes, HTTP, MCP) or ``"async"`` (Gymnasium's process-based
-            :class:`~gymnasium.vector.AsyncVectorEnv`, for CPU-heavy steps).
+            sandboxes, HTTP, MCP) or ``"async"``
+            (:class:`~gem_gymnasium.vector.ProcessVectorEnv`, Gymnasium's process-based
+            ``AsyncVectorEnv`` with errors that name the sub-env; for CPU-heavy steps).
         seed: Sub-env ``i`` is reset once with ``seed + i`` when made (its action space seeded
             alike), so the first ``reset()`` without a seed is already reproducible.
         env_kwargs: Keyword arguments for every sub-env, or a list with one dict per sub-env.
@@ -142,7 +144,9 @@ def make_vec(
     specs = _with_common_spaces(specs)
     autoreset_mode = AutoresetMode(autoreset_mode)
     if vectorization_mode == "async":
-        return gym.vector.AsyncVectorEnv(specs, autoreset_mode=autoreset_mode, **vector_kwargs)
+        return ProcessVectorEnv(
+            specs, autoreset_mode=autoreset_mode, env_ids=env_ids, **vector_kwargs
+        )
     vector_class = ThreadVectorEnv if vectorization_mode == "thread" else TextSyncVectorEnv
     return vector_class(specs, autoreset_mode=autoreset_mode, env_ids=env_ids, **vector_kwargs)
 
