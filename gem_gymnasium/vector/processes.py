@@ -195,7 +195,9 @@ class ProcessVectorEnv(AsyncVectorEnv):
         except multiprocessing.TimeoutError as exc:
             self._state = AsyncState.DEFAULT
             self._needs_reset = True
-            owing = [i for i, pipe in enumerate(self.parent_pipes) if pipe is not None and pipe.owed]
+            owing = [
+                i for i, pipe in enumerate(self.parent_pipes) if pipe is not None and pipe.owed
+            ]
             late = [i for i in owing if not self.parent_pipes[i].poll(0)] or owing or [0]
             others = f" (and sub-envs {late[1:]})" if len(late) > 1 else ""
             raise SubEnvTimeoutError(
