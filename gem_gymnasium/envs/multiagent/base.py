@@ -42,6 +42,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv
 
+from gem_gymnasium.core import check_render_mode
 from gem_gymnasium.parsing import last_boxed, last_tagged
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
@@ -155,11 +156,7 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         name = type(self).__name__
         if not isinstance(max_turns, int) or isinstance(max_turns, bool) or max_turns < 1:
             raise ValueError(f"{name}: max_turns must be an int >= 1, got {max_turns!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"{name}: render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(name, render_mode, self.metadata["render_modes"])
         self.possible_agents = list(type(self).possible_agents)
         self.max_turns = max_turns
         self.format_error_reward = float(format_error_reward)

@@ -59,6 +59,7 @@ from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
+from gem_gymnasium.core import check_render_mode
 from gem_gymnasium.envs.multiagent.base import TextSpaces, boxed, compose, extract_message
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
@@ -103,8 +104,7 @@ class raw_env(TextSpaces, ParallelEnv):
             raise ValueError(
                 f"PrisonersDilemma: max_cycles must be an int >= 1, got {max_cycles!r}"
             )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"PrisonersDilemma: unknown render_mode {render_mode!r}")
+        check_render_mode("PrisonersDilemma", render_mode, self.metadata["render_modes"])
         payoffs = dict(DEFAULT_PAYOFFS if payoffs is None else payoffs)
         if set(payoffs) != set(DEFAULT_PAYOFFS):
             raise ValueError(
