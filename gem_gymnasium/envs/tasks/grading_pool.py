@@ -9,7 +9,7 @@ math-verify, building a dataset) that runs first and is not counted against the 
 cold worker on a busy machine does not turn a correct answer into a timeout.
 
 A hard limit kills the worker, and the next grade pays for a new one (its imports). So graders
-also time themselves with :func:`time_budget`, a sub-second timer inside the worker: a grade
+also time themselves with :func:`time_budget`, a sub-second CPU-time timer in the worker: a grade
 that overruns it (SymPy chewing on ``\\sum_{i=1}^{10^{100}} i``) is abandoned and the worker
 stays warm; only what no timer can interrupt (one long C call) reaches the hard limit.
 
@@ -52,10 +52,10 @@ DEFAULT_MEMORY_MB = 4096
 #: Seconds a worker may take to start and run a call's setup step (imports) before it is dropped.
 SETUP_TIMEOUT = 120.0
 
-#: Seconds a grader may spend on one answer, timed inside its worker (:func:`time_budget`):
-#: honest answers grade in milliseconds once the worker is warm, and a step must stay under
-#: half a second whatever the agent wrote.
-GRADE_BUDGET_S = 0.3
+#: CPU seconds a grader may spend on one answer, timed inside its worker (:func:`time_budget`):
+#: a step must stay under half a second whatever the agent wrote, while honest answers take at
+#: most 40 ms of CPU to grade once the worker is warm (the shipped math sample, in three forms).
+GRADE_BUDGET_S = 0.2
 
 Setup = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -66,10 +66,13 @@ class OverBudget(BaseException):
 
 @contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`OverBudget` in this thread once ``seconds`` have passed (``None``: never).
+    """Raise :class:`OverBudget` in this thread once it has used ``seconds`` of CPU time.
 
-    Uses ``SIGALRM`` with sub-second resolution, so it must run in the main thread (a grading
-    worker's). It fires once: a grader that swallows it is left to the pool's hard limit.
+    CPU time, not wall-clock time, so that a verdict does not depend on how busy the machine is
+    (an honest grade that takes 40 ms of CPU is not cut off because other processes delay it);
+    on an idle machine the two coincide. Uses ``SIGPROF`` with sub-second resolution, so it must
+    run in the main thread (a grading worker's). It fires once: a grader that swallows it is left
+    to the pool's hard limit. ``None`` sets no timer.
     """
     if seconds is None:
         yield
@@ -82,14 +85,14 @@ def time_budget(seconds: float | None) -> Iterator[None]:
             armed = False
             raise OverBudget
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
         armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 class GradeTimeout(Exception):

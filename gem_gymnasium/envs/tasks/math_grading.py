@@ -9,7 +9,7 @@ r"""Grading a math answer against reference answers.
    evaluate (``9^{9^{9^9}}``, ``100000!``), is graded wrong without running anything.
 3. *math-verify* (symbolic equivalence: fractions, radicals, LaTeX, intervals, sets, equations,
    units stripped) in a :class:`~gem_gymnasium.envs.tasks.grading_pool.GradingPool` worker. Two
-   limits apply. A *budget* (:data:`GRADE_BUDGET_S`, sub-second) is a timer inside the worker:
+   limits apply. A *budget* (:data:`GRADE_BUDGET_S`, sub-second) is a CPU-time timer in the worker:
    honest answers grade in milliseconds, while a hostile one (``\sum_{i=1}^{10^{100}} i``) is
    interrupted at the budget and graded wrong (method ``"timeout"``) with the worker kept warm.
    The hard limit (``timeout``) catches what no timer can interrupt (a long C call): the worker

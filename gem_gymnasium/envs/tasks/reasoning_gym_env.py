@@ -135,7 +135,7 @@ class ReasoningGymEnv(DatasetEnv):
     * the task's score in [0, 1] (1.0 for a correct answer; some tasks give partial credit);
     * 0.0 when the scorer fails on the answer or runs past its budget (scorers parse with SymPy
       or ``eval``, so they run in a worker process: a timer there stops a Python-level scorer
-      after 0.3 s, ``GRADE_BUDGET_S``, and the worker is killed past ``grade_timeout``);
+      after 0.2 s of CPU, ``GRADE_BUDGET_S``, and the worker is killed past ``grade_timeout``);
     * ``format_error_reward`` (-0.1) when there is no non-empty ``\boxed{}``.
 
     ## Episode End
