@@ -87,7 +87,17 @@ class TextSpace(Text):
         super().__init__(max_length, min_length=min_length, charset=_SAMPLE_CHARSET, seed=seed)
 
     def sample(self, mask: Any = None, probability: Any = None) -> str:
-        """A random printable string of at most 32 characters (or as ``Text.sample`` with a mask)."""
+        """A random printable string of at most 32 characters (or as ``Text.sample`` with a mask).
+
+        A mask that lists actions (a multi-agent game's ``info["action_mask"]``, which has a
+        ``legal_actions()`` method) gives one of its legal actions, as ``Discrete.sample(mask)``
+        would; with none legal, a random string.
+        """
+        if probability is None and callable(getattr(mask, "legal_actions", None)):
+            legal = mask.legal_actions()
+            if legal:
+                return str(legal[int(self.np_random.integers(len(legal)))])
+            mask = None
         if mask is None and probability is None:
             upper = max(self.min_length, min(self.max_length, _SAMPLE_MAX_LENGTH))
             length = int(self.np_random.integers(self.min_length, upper + 1))
