@@ -38,11 +38,28 @@ from gymnasium.utils import seeding
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
-__all__ = ["EnvState", "Outcome", "TextEnv"]
+__all__ = ["EnvState", "Outcome", "TextEnv", "UnsupportedRenderMode", "check_render_mode"]
 
 MoveT = TypeVar("MoveT")
 
 _UNIFORM_BLOCK = 64  # uniforms drawn per Generator call by TextEnv.randint
+
+
+class UnsupportedRenderMode(ValueError, TypeError):
+    """A ``render_mode`` the env does not offer.
+
+    A ``ValueError`` (a bad value) that is also a ``TypeError``, because Stable-Baselines3's
+    ``make_vec_env`` asks every env for ``render_mode="rgb_array"`` and retries without it only
+    on a ``TypeError``.
+    """
+
+
+def check_render_mode(owner: str, render_mode: str | None, render_modes: list[str]) -> None:
+    """Raise :class:`UnsupportedRenderMode` unless ``render_mode`` is ``None`` or offered."""
+    if render_mode is not None and render_mode not in render_modes:
+        raise UnsupportedRenderMode(
+            f"{owner}: render_mode must be one of {render_modes} or None, got {render_mode!r}"
+        )
 
 
 @dataclass(slots=True)
@@ -126,11 +143,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             raise TypeError(f"{type(self).__name__}: max_turns must be an int, got {max_turns!r}")
         if max_turns < 1:
             raise ValueError(f"{type(self).__name__}: max_turns must be >= 1, got {max_turns}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"{type(self).__name__}: render_mode must be one of "
-                f"{self.metadata['render_modes']} or None, got {render_mode!r}"
-            )
+        check_render_mode(type(self).__name__, render_mode, self.metadata["render_modes"])
         self.max_turns = max_turns
         self.format_error_reward = float(format_error_reward)
         self.end_on_format_error = bool(end_on_format_error)

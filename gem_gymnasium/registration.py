@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.envs.registration import parse_env_id
 
 __all__ = ["EnvInfo", "Family", "catalogue", "make", "print_envs", "register", "resolve_id"]
 
@@ -482,23 +483,64 @@ def register(
 ) -> None:
     """Register an environment with Gymnasium and list it in :func:`catalogue`.
 
+    Registering an id again with the same entry point and arguments does nothing; with other
+    ones it replaces the id in Gymnasium's registry *and* in the catalogue (Gymnasium warns
+    that it overrides), so ``gem-gym list`` and ``gymnasium.make`` always agree.
+
     Args:
-        id: Gymnasium id, e.g. ``"gem/MyGame-v0"`` or ``"mylab/MyGame-v0"``.
+        id: Gymnasium id, ``[namespace/]name[-vN]``, e.g. ``"gem/MyGame-v0"`` or
+            ``"mylab/MyGame-v0"``. It may not contain ``:`` (``gymnasium.make`` reads
+            ``"module:id"`` as "import module, then make id"); a GEM-style name such as
+            ``"game:MyGame-v0"`` goes in ``gem_ids``.
         entry_point: ``"module:Class"`` (a string, so nothing is imported until ``make``).
         kwargs: Constructor keyword arguments of this id.
         summary: One line shown by ``gem-gym list``.
         group: Heading in listings.
         gem_ids: Other names that :func:`make` should resolve to this id.
         **spec_kwargs: Passed to :func:`gymnasium.register` (``max_episode_steps``, ...).
+
+    Raises:
+        ValueError: For an id that ``gymnasium.make`` could never make, or an entry point that
+            is not a ``"module:Class"`` string.
     """
+    _check_id(id)
     if not isinstance(entry_point, str) or ":" not in entry_point:
         raise ValueError(f"entry_point must be a 'module:Class' string, got {entry_point!r}")
     kwargs = dict(kwargs or {})
-    if id not in gym.registry:
+    if not _registered_as(id, entry_point, kwargs, spec_kwargs):
         gym.register(id, entry_point=entry_point, kwargs=kwargs, **spec_kwargs)
     _CATALOGUE[id] = EnvInfo(id, entry_point, kwargs, summary, group, tuple(gem_ids))
     for alias in gem_ids:
         _GEM_ALIASES[alias] = id
+
+
+def _check_id(env_id: Any) -> None:
+    """Refuse ids that ``gymnasium.make`` would misread or reject."""
+    if not isinstance(env_id, str) or not env_id:
+        raise ValueError(f"an id must be a non-empty str, got {env_id!r}")
+    if ":" in env_id:
+        raise ValueError(
+            f"id {env_id!r} contains ':', which gymnasium.make reads as 'module:id' (it would "
+            f"import a module {env_id.split(':')[0]!r}); register it under a name such as "
+            "'mylab/MyGame-v0' and pass GEM-style names in gem_ids=(...)"
+        )
+    try:
+        parse_env_id(env_id)
+    except gym.error.Error as error:
+        raise ValueError(f"id {env_id!r} is not [namespace/]name[-vN]: {error}") from None
+
+
+def _registered_as(
+    env_id: str, entry_point: str, kwargs: dict[str, Any], spec_kwargs: Mapping[str, Any]
+) -> bool:
+    """Whether Gymnasium already holds ``env_id`` with exactly these arguments."""
+    spec = gym.registry.get(env_id)
+    return (
+        spec is not None
+        and spec.entry_point == entry_point
+        and spec.kwargs == kwargs
+        and all(getattr(spec, key, None) == value for key, value in spec_kwargs.items())
+    )
 
 
 def register_family(family: Family) -> None:

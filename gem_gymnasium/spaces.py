@@ -4,8 +4,10 @@ Gymnasium's :class:`~gymnasium.spaces.Text` only holds strings built from a fixe
 default, rejects the empty string, newlines and spaces. An LLM reads and writes arbitrary unicode,
 so :class:`TextSpace` accepts *any* ``str`` up to ``max_length`` characters.
 
-Importing this module also teaches Gymnasium's ``flatten`` and vector shared-memory helpers about
-the space. Gymnasium 1.4 decodes a ``Text`` shared-memory buffer once, when
+Importing this module also teaches Gymnasium's ``flatten``, ``batch_space``,
+``batch_differing_spaces`` (``observation_mode="different"``) and vector shared-memory helpers
+about the space; a batch of text spaces is a :class:`TextBatchSpace`, a ``Tuple`` that also holds
+the live :class:`SharedTextBatch` that ``AsyncVectorEnv(shared_memory=True, copy=False)`` returns. Gymnasium 1.4 decodes a ``Text`` shared-memory buffer once, when
 :class:`~gymnasium.vector.AsyncVectorEnv` is built, so every later ``reset``/``step`` returns the
 same stale strings. Here the buffer is read through :class:`SharedTextBatch`, a live view that is
 decoded on access and snapshotted by ``deepcopy`` (which ``AsyncVectorEnv(copy=True)`` calls).
@@ -16,19 +18,29 @@ from __future__ import annotations
 import multiprocessing as mp
 import string
 from collections.abc import Iterator, Sequence
+from copy import deepcopy
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-from gymnasium.spaces import Box, Text
+from gymnasium.spaces import Box, Text, Tuple
 from gymnasium.spaces.utils import flatdim, flatten, flatten_space, unflatten
 from gymnasium.vector.utils import (
+    batch_differing_spaces,
+    batch_space,
     create_shared_memory,
     read_from_shared_memory,
     write_to_shared_memory,
 )
 
-__all__ = ["DEFAULT_MAX_LENGTH", "SharedTextBatch", "TextSpace", "decode_text", "encode_text"]
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "SharedTextBatch",
+    "TextBatchSpace",
+    "TextSpace",
+    "decode_text",
+    "encode_text",
+]
 
 #: Default bound on observation and action length, in characters (about 16k LLM tokens).
 DEFAULT_MAX_LENGTH = 65_536
@@ -75,7 +87,17 @@ class TextSpace(Text):
         super().__init__(max_length, min_length=min_length, charset=_SAMPLE_CHARSET, seed=seed)
 
     def sample(self, mask: Any = None, probability: Any = None) -> str:
-        """A random printable string of at most 32 characters (or as ``Text.sample`` with a mask)."""
+        """A random printable string of at most 32 characters (or as ``Text.sample`` with a mask).
+
+        A mask that lists actions (a multi-agent game's ``info["action_mask"]``, which has a
+        ``legal_actions()`` method) gives one of its legal actions, as ``Discrete.sample(mask)``
+        would; with none legal, a random string.
+        """
+        if probability is None and callable(getattr(mask, "legal_actions", None)):
+            legal = mask.legal_actions()
+            if legal:
+                return str(legal[int(self.np_random.integers(len(legal)))])
+            mask = None
         if mask is None and probability is None:
             upper = max(self.min_length, min(self.max_length, _SAMPLE_MAX_LENGTH))
             length = int(self.np_random.integers(self.min_length, upper + 1))
@@ -199,6 +221,36 @@ class SharedTextBatch(Sequence[str]):
 
     def __repr__(self) -> str:
         return f"SharedTextBatch({tuple(self)!r})"
+
+
+class TextBatchSpace(Tuple):
+    """The batch of ``n`` text spaces (``batch_space(TextSpace(...), n)``): a ``Tuple`` of them.
+
+    Membership also accepts a :class:`SharedTextBatch`, the live view of a shared-memory buffer
+    that ``AsyncVectorEnv(shared_memory=True, copy=False)`` returns as its observations.
+    """
+
+    def contains(self, x: Any) -> bool:
+        """Like ``Tuple.contains``, with a :class:`SharedTextBatch` read as the tuple it shows."""
+        if isinstance(x, SharedTextBatch):
+            x = tuple(x)
+        return super().contains(x)
+
+
+@batch_space.register(TextSpace)
+def _batch_text_space(space: TextSpace, n: int = 1) -> TextBatchSpace:
+    # As Gymnasium batches a Text space: independent copies, each seeded from the space's RNG.
+    batched = TextBatchSpace(
+        tuple(deepcopy(space) for _ in range(n)), seed=deepcopy(space.np_random)
+    )
+    batched.seed(list(map(int, deepcopy(space.np_random).integers(0, int(1e8), n))))
+    return batched
+
+
+@batch_differing_spaces.register(TextSpace)
+def _batch_differing_text_spaces(spaces: Sequence[TextSpace]) -> TextBatchSpace:
+    # Gymnasium looks the exact type up, so its Text case does not reach the subclass.
+    return TextBatchSpace([deepcopy(space) for space in spaces], seed=deepcopy(spaces[0].np_random))
 
 
 @create_shared_memory.register(TextSpace)

@@ -33,6 +33,11 @@ from gem_gymnasium.tools.base import Tool, ToolCall, ToolResult, first_tagged
 __all__ = ["MCPServerSpec", "MCPTool"]
 
 _NAME = re.compile(r"<tool_name>(.*?)</tool_name>", re.DOTALL)
+#: Seconds a server gets to shut down when asked, and again once its task is cancelled.
+_STOP_GRACE_S = 5.0
+_STOP_WAIT_S = 2 * _STOP_GRACE_S + 1  # the most _stop can take
+#: JSON-RPC code the SDK gives every call on a connection whose server went away.
+_CONNECTION_CLOSED = -32000
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,40 @@ async def _stdio_quietly(stdio_client: Any, parameters: Any) -> AsyncIterator[An
             yield streams
 
 
+def _describe(exc: BaseException | None) -> str:
+    """``Type: message`` of an error, looking inside the exception groups of task groups."""
+    while exc is not None and getattr(exc, "exceptions", None):
+        exc = exc.exceptions[0]  # type: ignore[attr-defined]
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """Whether a failed call means the server's connection is gone (not just a failed call)."""
+    import anyio
+
+    if getattr(exc, "code", None) == _CONNECTION_CLOSED:
+        return True
+    lost = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, EOFError)
+    return isinstance(exc, lost) or "connection closed" in str(exc).lower()
+
+
+async def _stop(connections: Sequence[_Connection]) -> None:
+    """End each connection: a started one is asked and given time, then cancelled; one still
+    in its handshake is cancelled at once. Leaving its transport kills the server process."""
+    tasks = [c.task for c in connections if c.task is not None and not c.task.done()]
+    for connection in connections:
+        connection.stop.set()
+        if connection.task is not None and not connection.ready.is_set():
+            connection.task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE_S)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=_STOP_GRACE_S)
+
+
 class _Connection:
     """One server session, opened and closed inside one task on the tool's loop."""
 
@@ -99,6 +138,12 @@ class _Connection:
         self.ready = asyncio.Event()
         self.stop = asyncio.Event()
         self.error: BaseException | None = None
+        self.task: asyncio.Future[None] | None = None
+        self.lost = False  # a call found the connection closed: reconnect before the next one
+
+    @property
+    def usable(self) -> bool:
+        return self.session is not None and not self.lost and not (self.task and self.task.done())
 
     async def run(self) -> None:
         with optional_imports("the MCP tool"):
@@ -178,7 +223,6 @@ class MCPTool(Tool):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._connections: dict[str, _Connection] = {}
-        self._tasks: list[asyncio.Future[Any]] = []
         self._routes: dict[str, tuple[str, Any]] = {}
 
     # --- connection management --------------------------------------------------------------
@@ -201,19 +245,8 @@ class MCPTool(Tool):
             self._thread = threading.Thread(target=loop.run_forever, daemon=True, name="mcp-loop")
             self._thread.start()
             self._loop = loop
-
-            async def start() -> None:
-                for name, spec in self.servers.items():
-                    connection = _Connection(name, spec)
-                    self._connections[name] = connection
-                    self._tasks.append(asyncio.ensure_future(connection.run()))
-                await asyncio.gather(*(c.ready.wait() for c in self._connections.values()))
-
             try:
-                self._submit(start(), self.connect_timeout)
-                failed = {n: c.error for n, c in self._connections.items() if c.error is not None}
-                if failed:
-                    raise ConnectionError(f"MCP server(s) failed to start: {failed}")
+                self._submit(self._open(list(self.servers)), self.connect_timeout + _STOP_WAIT_S)
             except BaseException:
                 self._shutdown()
                 raise
@@ -225,6 +258,38 @@ class MCPTool(Tool):
                 for tool in connection.tools:
                     exposed = tool.name if counts[tool.name] == 1 else f"{name}.{tool.name}"
                     self._routes[exposed] = (name, tool)
+
+    async def _open(self, names: list[str]) -> None:
+        """Start the named servers; on any failure stop them (killing their processes) and say why."""
+        connections = [_Connection(name, self.servers[name]) for name in names]
+        for connection in connections:
+            connection.task = asyncio.ensure_future(connection.run())
+            self._connections[connection.name] = connection
+        waits = [asyncio.ensure_future(c.ready.wait()) for c in connections]
+        _, pending = await asyncio.wait(waits, timeout=self.connect_timeout)
+        for wait in pending:
+            wait.cancel()
+        problems = [
+            f"{c.name!r} did not finish starting (initialize and list_tools) within "
+            f"{self.connect_timeout:g} s"
+            for c in connections
+            if not c.ready.is_set()
+        ] + [f"{c.name!r} failed to start: {_describe(c.error)}" for c in connections if c.error]
+        if problems:
+            await _stop(connections)
+            raise ConnectionError("MCP server " + "; ".join(problems))
+
+    def _session(self, server: str) -> Any:
+        """The server's live session, restarting the server first if its connection was lost."""
+        connection = self._connections.get(server)
+        if connection is not None and connection.usable:
+            return connection.session
+        with self._lock:
+            old = self._connections.get(server)
+            if old is not None:
+                self._submit(_stop([old]), _STOP_WAIT_S)
+            self._submit(self._open([server]), self.connect_timeout + _STOP_WAIT_S)
+            return self._connections[server].session
 
     @property
     def tool_names(self) -> list[str]:
@@ -239,22 +304,16 @@ class MCPTool(Tool):
         loop = self._loop
         if loop is None:
             return
-
-        async def stop() -> None:
-            for connection in self._connections.values():
-                connection.stop.set()
-            if self._tasks:
-                await asyncio.wait(self._tasks, timeout=5)
-
-        # A stuck server is not waited for: its transport dies with the loop below.
+        connections = list(self._connections.values())
+        # _stop cancels a server stuck in its handshake, which kills its process.
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+            asyncio.run_coroutine_threadsafe(_stop(connections), loop).result(_STOP_WAIT_S)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
         loop.close()
         self._loop, self._thread = None, None
-        self._connections, self._tasks, self._routes = {}, [], {}
+        self._connections, self._routes = {}, {}
 
     def __del__(self) -> None:
         with suppress(Exception):
@@ -318,15 +377,22 @@ class MCPTool(Tool):
         if name not in self._routes:
             return self._error(f"unknown tool {name!r}; available: {', '.join(self._routes)}")
         server, tool = self._routes[name]
-        session = self._connections[server].session
-        if session is None:
-            return self._error(f"the MCP server {server!r} is not running")
+        try:
+            session = self._session(server)
+        except Exception as exc:
+            return self._error(f"the MCP server {server!r} could not be restarted: {exc}")
         try:
             result = self._submit(session.call_tool(tool.name, arguments), self.timeout)
         except concurrent.futures.TimeoutError:
             return self._error(f"the tool {name!r} did not answer within {self.timeout:g} s")
         except Exception as exc:
-            return self._error(f"{type(exc).__name__}: {exc}")
+            if _connection_lost(exc):
+                self._connections[server].lost = True
+                return self._error(
+                    f"the MCP server {server!r} closed the connection ({_describe(exc)}); "
+                    "it is restarted on the next call"
+                )
+            return self._error(_describe(exc))
         text = "\n".join(_content_text(c) for c in getattr(result, "content", []) or [])
         structured = getattr(
             result, "structured_content", getattr(result, "structuredContent", None)

@@ -8,14 +8,23 @@
 and answers ``{"result": [[{"document": {"id", "title", "text", "contents"}, "score"}, ...]]}``;
 a single ``{"query": "..."}`` (GEM's request shape) gets ``{"result": [hits]}``. Requests that
 arrive within ``max_wait`` seconds of each other are answered by one ``search_batch`` call (up to
-``max_batch`` queries), which is what makes a dense encoder on a GPU pay off.
+``max_batch`` queries), which is what makes a dense encoder on a GPU pay off; a request with more
+queries is split into batches of ``max_batch``, so it cannot hold the retriever for long.
+
+Hostile clients cannot take it down: every bad request gets a 4xx JSON ``{"error": ...}``, a
+connection that stays silent for ``timeout`` seconds is dropped (with 408 when it can still be
+told), at most ``max_connections`` are served at once (the rest get 503 at once), and clients
+that hang up are not reported as server errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import queue
+import socket
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +36,8 @@ from gem_gymnasium.tools.retrieval import Passage, Retriever
 __all__ = ["RetrievalServer", "main"]
 
 _MAX_BODY = 1 << 20
+#: Errors of a client that hung up or went silent: its connection ends, the server carries on.
+_CLIENT_GONE = (ConnectionError, TimeoutError)
 
 
 @dataclass
@@ -49,10 +60,20 @@ class _Batcher:
         self.thread.start()
 
     def submit(self, queries: list[str], topk: int) -> _Job:
-        job = _Job(queries, topk)
-        self.jobs.put(job)
-        job.done.wait()
-        return job
+        """Answer ``queries``, in pieces of at most ``max_batch`` that other requests can join."""
+        step = self.max_batch
+        pieces = [_Job(queries[i : i + step], topk) for i in range(0, len(queries), step)]
+        for piece in pieces:
+            self.jobs.put(piece)
+        answer = _Job(queries, topk, result=[])
+        for piece in pieces:
+            piece.done.wait()
+            if piece.error is not None:
+                answer.error = piece.error
+            elif answer.result is not None:
+                answer.result += piece.result or []
+        answer.done.set()
+        return answer
 
     def stop(self) -> None:
         self.jobs.put(None)
@@ -105,10 +126,98 @@ def _hit(passage: Passage, with_score: bool) -> dict[str, Any]:
 
 
 class _HTTPServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` of them; the rest get 503."""
+
     daemon_threads = True
     # The listen backlog (socketserver's default is 5): a vector env's burst of simultaneous
     # queries must queue up, not be refused with connection resets.
     request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], handler: type, max_connections: int) -> None:
+        self._slots = threading.BoundedSemaphore(max_connections)
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], _CLIENT_GONE):
+            return  # the client's doing, not a server fault: no traceback
+        super().handle_error(request, client_address)
+
+
+def _refuse_busy(request: socket.socket) -> None:
+    """Answer 503 on the accepting thread (briefly: it must get back to accepting)."""
+    body = b'{"error": "the server is busy (too many open connections); retry later"}'
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+    )
+    try:
+        request.settimeout(0.2)
+        # Read what has arrived of the request: closing on unread data would reset the
+        # connection before the client reads the answer.
+        with contextlib.suppress(TimeoutError):
+            request.recv(_MAX_BODY)
+        request.sendall(head.encode() + body)
+    except OSError:
+        pass
+
+
+class _BadRequest(ValueError):
+    """A request the server refuses, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class _Request:
+    queries: list[str]
+    topk: int
+    single: bool  # GEM's {"query": ...}: answered with one list of hits
+    scores: bool
+
+
+def _parse_request(raw: bytes, default_topk: int, max_topk: int) -> _Request:
+    """The request in a body, or :class:`_BadRequest` saying what is wrong with it."""
+    try:
+        request = json.loads(raw)
+    except RecursionError:
+        raise _BadRequest(400, "the JSON is nested too deeply") from None
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise _BadRequest(400, f"the body is not JSON ({exc})") from None
+    if not isinstance(request, dict):
+        raise _BadRequest(400, "the body must be a JSON object")
+    single = "queries" not in request
+    if single and "query" not in request:
+        raise _BadRequest(400, 'the body needs "queries" (a list of strings) or "query"')
+    queries = [request["query"]] if single else request["queries"]
+    if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
+        raise _BadRequest(400, "queries must be a list of strings (query a string)")
+    topk = request.get("topk")
+    if topk is None:
+        topk = default_topk
+    if isinstance(topk, float) and topk.is_integer():
+        topk = int(topk)
+    if not isinstance(topk, int) or isinstance(topk, bool) or not 1 <= topk <= max_topk:
+        raise _BadRequest(400, f"topk must be an integer from 1 to {max_topk}, got {topk!r:.40}")
+    return _Request(queries, topk, single, bool(request.get("return_scores", True)))
 
 
 class RetrievalServer:
@@ -118,7 +227,10 @@ class RetrievalServer:
         retriever: What answers the queries.
         host / port: Where to listen.
         default_topk: ``topk`` when a request has none.
-        max_batch / max_wait: Batching limits (queries, seconds).
+        max_batch / max_wait: Batching limits (queries, seconds); larger requests are split.
+        max_topk: The largest ``topk`` a request may ask for.
+        timeout: Seconds a connection may stay silent before it is dropped.
+        max_connections: Connections served at once; further ones get 503 at once.
     """
 
     def __init__(
@@ -130,7 +242,12 @@ class RetrievalServer:
         default_topk: int = 3,
         max_batch: int = 64,
         max_wait: float = 0.005,
+        max_topk: int = 100,
+        timeout: float = 10.0,
+        max_connections: int = 256,
     ) -> None:
+        if min(max_batch, max_topk, max_connections) < 1 or not timeout > 0:
+            raise ValueError("max_batch, max_topk, max_connections and timeout must be positive")
         self.batcher = _Batcher(retriever, max_batch, max_wait)
         self.default_topk = default_topk
         outer = self
@@ -141,39 +258,58 @@ class RetrievalServer:
                     return self._reply(404, {"error": f"unknown path {self.path}"})
                 try:
                     length = int(self.headers.get("Content-Length", "0"))
-                    if not 0 < length <= _MAX_BODY:
-                        raise ValueError(f"body must be 1..{_MAX_BODY} bytes")
-                    request = json.loads(self.rfile.read(length))
-                    single = "queries" not in request
-                    queries = [request["query"]] if single else request["queries"]
-                    if not isinstance(queries, list) or not all(
-                        isinstance(q, str) for q in queries
-                    ):
-                        raise ValueError("queries must be a list of strings")
-                    topk = int(request.get("topk") or outer.default_topk)
-                    if topk < 1:
-                        raise ValueError("topk must be >= 1")
-                except (ValueError, KeyError, TypeError) as exc:
-                    return self._reply(400, {"error": str(exc)})
-                job = outer.batcher.submit(queries, topk)
+                except ValueError:
+                    return self._reply(400, {"error": "Content-Length must be an integer"})
+                if not 0 < length <= _MAX_BODY:
+                    return self._reply(413, {"error": f"the body must be 1..{_MAX_BODY} bytes"})
+                try:
+                    raw = self.rfile.read(length)
+                except TimeoutError:
+                    return self._reply(408, {"error": f"no complete body within {timeout:g} s"})
+                if len(raw) < length:
+                    return self._reply(400, {"error": "the body is shorter than Content-Length"})
+                try:
+                    request = _parse_request(raw, outer.default_topk, max_topk)
+                except _BadRequest as exc:
+                    return self._reply(exc.status, {"error": str(exc)})
+                job = outer.batcher.submit(request.queries, request.topk)
                 if job.error is not None:
                     return self._reply(500, {"error": job.error})
-                scores = bool(request.get("return_scores", True))
-                result = [[_hit(p, scores) for p in row] for row in job.result or []]
-                self._reply(200, {"result": result[0] if single else result})
+                result = [[_hit(p, request.scores) for p in row] for row in job.result or []]
+                self._reply(200, {"result": result[0] if request.single else result})
 
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
+            def do_GET(self) -> None:
+                self._reply(405, {"error": "use POST /retrieve"}, allow="POST")
+
+            do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+            def send_error(
+                self, code: int, message: str | None = None, explain: str | None = None
+            ) -> None:
+                # http.server's own refusals (bad request line, huge headers) in JSON as well.
+                self.close_connection = True
+                self._reply(code, {"error": message or self.responses.get(code, ("",))[0]})
+
+            def _reply(self, status: int, body: dict[str, Any], allow: str | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                if allow is not None:
+                    self.send_header("Allow", allow)
+                if status >= 400:  # the rest of a refused request is not read: end the stream
+                    self.close_connection = True
+                    self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet by default
                 pass
 
-        self.httpd = _HTTPServer((host, port), Handler)
+        # StreamRequestHandler sets this on each socket: a silent client cannot hold a thread.
+        Handler.timeout = timeout
+        self.httpd = _HTTPServer((host, port), Handler, max_connections)
         self.host, self.port = self.httpd.server_address[:2]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -209,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--topk", type=int, default=3)
     parser.add_argument("--max-batch", type=int, default=64)
     parser.add_argument("--max-wait", type=float, default=0.005, help="seconds")
+    parser.add_argument("--max-topk", type=int, default=100)
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per silent client")
+    parser.add_argument("--max-connections", type=int, default=256)
     args = parser.parse_args(argv)
 
     from gem_gymnasium.tools.retrieval import BM25Retriever, DenseRetriever, load_corpus
@@ -232,6 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_topk=args.topk,
         max_batch=args.max_batch,
         max_wait=args.max_wait,
+        max_topk=args.max_topk,
+        timeout=args.timeout,
+        max_connections=args.max_connections,
     )
     print(f"serving {len(passages)} passages on {server.url}", flush=True)
     try:

@@ -38,6 +38,7 @@ with optional_imports("the PPO trainer", "train"):
 
 from gem_gymnasium.trainers.advantages import TurnBatch, get_estimator
 from gem_gymnasium.trainers.checkpoint import (
+    check_checkpoint,
     latest_checkpoint,
     load_checkpoint,
     load_value_head,
@@ -664,8 +665,7 @@ def _run_dir(cfg: Config, ctx: Dist) -> tuple[Path, Path | None]:
     resume_from = None
     if cfg.resume and cfg.resume != "auto":
         resume_from = Path(cfg.resume)
-        if not (resume_from / "trainer_state.pt").exists():
-            raise FileNotFoundError(f"--resume {resume_from}: not a checkpoint folder")
+        check_checkpoint(resume_from)  # names an incomplete or damaged checkpoint
     if cfg.run_name:
         run_dir = Path(cfg.output_dir) / cfg.run_name
     elif resume_from is not None:
@@ -685,9 +685,7 @@ def _run_dir(cfg: Config, ctx: Dist) -> tuple[Path, Path | None]:
         if metrics_file.exists():  # a resumed run keeps the rows up to its iteration only
             kept = []
             if resume_from is not None:
-                done = int(
-                    torch.load(resume_from / "trainer_state.pt", weights_only=False)["iteration"]
-                )
+                done = check_checkpoint(resume_from)
                 rows = [r for r in metrics_file.read_text().splitlines() if r.strip()]
                 kept = [r for r in rows if json.loads(r)["iteration"] <= done]
             metrics_file.write_text("".join(f"{r}\n" for r in kept))

@@ -10,6 +10,7 @@ made with :func:`gymnasium.make` from its own id, keyword arguments and wrappers
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from gem_gymnasium.core import TextEnv
 from gem_gymnasium.registration import resolve_id
 from gem_gymnasium.spaces import TextSpace
 from gem_gymnasium.vector.adapters import SkipNoneAction
+from gem_gymnasium.vector.processes import ProcessVectorEnv
 from gem_gymnasium.vector.sync import TextSyncVectorEnv
 from gem_gymnasium.vector.thread import ThreadVectorEnv
 
@@ -47,6 +49,7 @@ class SubEnvSpec:
     observation_space: Space | None = None  # the common space, when it differs from the env's
     action_space: Space | None = None
     skip_none: bool = False
+    wrapper_kwargs: Mapping[str, Any] = field(default_factory=dict)  # apply_wrappers options
 
     def __call__(self) -> gym.Env:
         """Make, wrap and seed the sub-env."""
@@ -57,7 +60,7 @@ class SubEnvSpec:
         if spec.order_enforce and _enforces_order(spec.entry_point):
             spec = dataclasses.replace(spec, order_enforce=False)
         env = gym.make(spec, disable_env_checker=True, **self.kwargs)
-        env = _apply_wrappers(env, self.wrappers)
+        env = _apply_wrappers(env, self.wrappers, self.wrapper_kwargs)
         if self.seed is not None:
             env.reset(seed=self.seed)
             env.action_space.seed(self.seed)
@@ -80,6 +83,7 @@ def make_vec(
     seed: int | None = None,
     env_kwargs: Mapping[str, Any] | Sequence[Mapping[str, Any] | None] | None = None,
     wrappers: WrapperStack | Sequence[WrapperStack] = None,
+    wrapper_kwargs: Mapping[str, Any] | None = None,
     autoreset_mode: str | AutoresetMode = AutoresetMode.SAME_STEP,
     **vector_kwargs: Any,
 ) -> VectorEnv:
@@ -102,20 +106,25 @@ def make_vec(
         vectorization_mode: ``"sync"`` (:class:`~gem_gymnasium.vector.TextSyncVectorEnv`, a loop
             in this thread: fastest for CPU-light text games), ``"thread"``
             (:class:`~gem_gymnasium.vector.ThreadVectorEnv`, for steps that wait on I/O: tools,
-            sandboxes, HTTP, MCP) or ``"async"`` (Gymnasium's process-based
-            :class:`~gymnasium.vector.AsyncVectorEnv`, for CPU-heavy steps).
+            sandboxes, HTTP, MCP) or ``"async"``
+            (:class:`~gem_gymnasium.vector.ProcessVectorEnv`, Gymnasium's process-based
+            ``AsyncVectorEnv`` with errors that name the sub-env; for CPU-heavy steps).
         seed: Sub-env ``i`` is reset once with ``seed + i`` when made (its action space seeded
             alike), so the first ``reset()`` without a seed is already reproducible.
         env_kwargs: Keyword arguments for every sub-env, or a list with one dict per sub-env.
         wrappers: A wrapper stack for every sub-env, or a list with one stack per sub-env; a stack
             is a spec string for :func:`gem_gymnasium.wrappers.apply_wrappers` or a list of
             callables ``env -> env`` applied in order.
+        wrapper_kwargs: Options for the wrappers named in spec strings, as
+            ``apply_wrappers(env, spec, **wrapper_kwargs)`` takes them, e.g.
+            ``wrappers="concat_chat", wrapper_kwargs={"tokenizer": tok}``.
         autoreset_mode: Gymnasium's autoreset mode. Defaults to SameStep, the right one for LLM
             rollouts: the action after an episode's last step is a real first move of the next
             episode (NextStep would discard a whole generation per episode), and the finished
             episode's last observation/info come as ``info["final_obs"]``/``info["final_info"]``.
         **vector_kwargs: Passed to the vector env class, e.g. ``timeout=`` (thread mode) or
-            ``context=``/``shared_memory=`` (async mode).
+            ``context=``/``shared_memory=`` (async mode). A wrapper option given here (such as
+            ``tokenizer=``) is a ``TypeError`` that points to ``wrapper_kwargs``.
 
     Returns:
         A :class:`gymnasium.vector.VectorEnv`. In every mode an action of ``None`` leaves its
@@ -125,10 +134,21 @@ def make_vec(
         raise ValueError(
             f"vectorization_mode must be one of {VECTORIZATION_MODES}, got {vectorization_mode!r}"
         )
+    vector_class = {
+        "sync": TextSyncVectorEnv,
+        "thread": ThreadVectorEnv,
+        "async": ProcessVectorEnv,
+    }[vectorization_mode]
+    _check_vector_kwargs(vector_class, vector_kwargs)
     env_ids = _expand_ids(ids, num_envs)
     n = len(env_ids)
     kwargs_list = _per_env(env_kwargs, n, "env_kwargs", is_shared=lambda x: isinstance(x, Mapping))
     wrapper_list = _per_env(wrappers, n, "wrappers", is_shared=_is_wrapper_stack)
+    if wrapper_kwargs and not all(isinstance(stack, str) for stack in wrapper_list):
+        raise ValueError(
+            "wrapper_kwargs are options for named wrappers (a spec string such as "
+            "'concat_chat'); bind them into wrapper callables with functools.partial instead"
+        )
     specs = [
         SubEnvSpec(
             env_id=env_ids[i],
@@ -136,15 +156,14 @@ def make_vec(
             wrappers=None if wrapper_list[i] is None else _freeze(wrapper_list[i]),
             seed=None if seed is None else seed + i,
             skip_none=vectorization_mode == "async",
+            wrapper_kwargs=dict(wrapper_kwargs or {}),
         )
         for i in range(n)
     ]
     specs = _with_common_spaces(specs)
-    autoreset_mode = AutoresetMode(autoreset_mode)
-    if vectorization_mode == "async":
-        return gym.vector.AsyncVectorEnv(specs, autoreset_mode=autoreset_mode, **vector_kwargs)
-    vector_class = ThreadVectorEnv if vectorization_mode == "thread" else TextSyncVectorEnv
-    return vector_class(specs, autoreset_mode=autoreset_mode, env_ids=env_ids, **vector_kwargs)
+    return vector_class(
+        specs, autoreset_mode=AutoresetMode(autoreset_mode), env_ids=env_ids, **vector_kwargs
+    )
 
 
 def _enforces_order(entry_point: Any) -> bool:
@@ -187,13 +206,42 @@ def _freeze(stack: WrapperStack) -> WrapperStack:
     return stack if isinstance(stack, str) or stack is None else tuple(stack)
 
 
-def _apply_wrappers(env: gym.Env, stack: WrapperStack) -> gym.Env:
+def _check_vector_kwargs(vector_class: type, vector_kwargs: Mapping[str, Any]) -> None:
+    """A wrapper option passed as a vector env argument gets pointed to ``wrapper_kwargs``."""
+    if not vector_kwargs:
+        return
+    from gem_gymnasium.wrappers import wrapper_options  # the wrappers may pull in tokenizers
+
+    misplaced = sorted(set(vector_kwargs) & wrapper_options() - _init_parameters(vector_class))
+    if misplaced:
+        given = ", ".join(f"{name!r}: ..." for name in misplaced)
+        raise TypeError(
+            f"make_vec: {misplaced} are wrapper options, not {vector_class.__name__} arguments; "
+            f"pass wrapper_kwargs={{{given}}}"
+        )
+
+
+def _init_parameters(cls: type) -> set[str]:
+    """Keyword arguments ``cls(...)`` takes, following ``**kwargs`` up to the base classes."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        parameters = inspect.signature(init).parameters.values()
+        names |= {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return names
+
+
+def _apply_wrappers(env: gym.Env, stack: WrapperStack, options: Mapping[str, Any]) -> gym.Env:
     if stack is None:
         return env
     if isinstance(stack, str):
         from gem_gymnasium.wrappers import apply_wrappers  # the wrappers may pull in tokenizers
 
-        return apply_wrappers(env, stack)
+        return apply_wrappers(env, stack, **options)
     for wrapper in stack:
         env = wrapper(env)
     return env
@@ -208,22 +256,16 @@ def _with_common_spaces(specs: list[SubEnvSpec]) -> list[SubEnvSpec]:
         return specs
     observation_spaces, action_spaces = [], []
     for spec in firsts.values():
-        probe = SubEnvSpec(spec.env_id, spec.kwargs, spec.wrappers)()
+        probe = SubEnvSpec(
+            spec.env_id, spec.kwargs, spec.wrappers, wrapper_kwargs=spec.wrapper_kwargs
+        )()
         observation_spaces.append(probe.observation_space)
         action_spaces.append(probe.action_space)
         probe.close()
     common_obs = _common_text_space(observation_spaces)
     common_action = _common_text_space(action_spaces)
     return [
-        SubEnvSpec(
-            spec.env_id,
-            spec.kwargs,
-            spec.wrappers,
-            spec.seed,
-            common_obs,
-            common_action,
-            spec.skip_none,
-        )
+        dataclasses.replace(spec, observation_space=common_obs, action_space=common_action)
         for spec in specs
     ]
 

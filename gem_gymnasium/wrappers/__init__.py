@@ -46,6 +46,7 @@ __all__ = [
     "RecordLLMEpisodeStatistics",
     "UseTools",
     "apply_wrappers",
+    "wrapper_options",
 ]
 
 _TOOL_OPTIONS = ("tool_reward", "tool_success_reward", "max_tool_uses")
@@ -146,6 +147,11 @@ def parse_spec(spec: str | Sequence[str]) -> list[str]:
             f"unknown wrapper name(s) {unknown}; known wrappers: {', '.join(sorted(WRAPPERS))}"
         )
     return names
+
+
+def wrapper_options() -> frozenset[str]:
+    """Every option some named wrapper takes (what ``apply_wrappers`` accepts as keywords)."""
+    return frozenset(option for wrapper in WRAPPERS.values() for option in wrapper.options)  # type: ignore[attr-defined]
 
 
 def apply_wrappers(env: gym.Env, spec: str | Sequence[str], **options: Any) -> gym.Env:

@@ -15,7 +15,9 @@ the same conventions, adapted to several seats:
 * ``info`` always holds ``turn``, ``max_turns``, ``valid_action`` and ``format_error`` (about the
   agent's own latest move),
   ``legal_moves`` (the moves the agent could enter now, as ``\boxed{..}`` strings; empty when it
-  is not that agent's turn) and ``to_move``; at the end ``success`` and ``reason``.
+  is not that agent's turn), ``action_mask`` (an int8 array over ``all_actions()``, 1 where that
+  action is legal now; see :mod:`~gem_gymnasium.envs.multiagent.masks`) and ``to_move``; at the
+  end ``success`` and ``reason``.
 
 Hooks, in the order a game calls them::
 
@@ -46,6 +48,8 @@ from gem_gymnasium.extras import optional_imports
 with optional_imports("multi-agent games"):
     from pettingzoo import AECEnv
 
+from gem_gymnasium.core import check_render_mode
+from gem_gymnasium.envs.multiagent.masks import ActionMask, make_mask
 from gem_gymnasium.parsing import last_boxed, last_tagged
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
@@ -159,11 +163,7 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         name = type(self).__name__
         if not isinstance(max_turns, int) or isinstance(max_turns, bool) or max_turns < 1:
             raise ValueError(f"{name}: max_turns must be an int >= 1, got {max_turns!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"{name}: render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(name, render_mode, self.metadata["render_modes"])
         self.possible_agents = list(type(self).possible_agents)
         self.max_turns = max_turns
         self.format_error_reward = float(format_error_reward)
@@ -338,6 +338,10 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         r"""Every action that can ever be legal, as ``\boxed{}`` strings (for ``Discrete`` maps)."""
         return [boxed(m) for m in self.all_moves()]
 
+    def action_mask(self, agent: str | None = None) -> ActionMask:
+        """1 for each action of :meth:`all_actions` that ``agent`` may take now, else 0."""
+        return make_mask(self.all_actions(), self.legal_actions(agent), self)
+
     def sample_random_action(self, agent: str | None = None) -> str:
         """A uniformly random legal action, drawn from the agent's action space RNG."""
         agent = self.agent_selection if agent is None else agent
@@ -370,6 +374,7 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
                 "format_error": format_error,
                 "to_move": not self.game_over and agent == self.agent_selection,
                 "legal_moves": self.legal_actions(agent),
+                "action_mask": self.action_mask(agent),
             }
             if self.game_over:
                 info["success"] = agent in self.ending["winners"]

@@ -19,7 +19,10 @@ happened on the last turn, the grid (top row first, columns numbered 1-7, `.` em
 agent to move) the prompt. Both agents see the whole grid (perfect information).
 
 ## Legal moves
-No action mask (actions are text): `info["legal_moves"]` lists the legal actions of the agent to
+`info["action_mask"]` is an int8 array over `env.unwrapped.all_actions()` (columns 1-7 (1 to `cols`), in order): 1
+where that action is legal for the agent now (all 0 when it is not its turn), as PettingZoo's
+classic games give it; indexed with an action text it reads that text's last box (see
+`gem_gymnasium.envs.multiagent.masks`). `info["legal_moves"]` lists the legal actions of the agent to
 move (the columns that are not full), and `env.unwrapped.legal_actions()` returns the same.
 
 ## Action

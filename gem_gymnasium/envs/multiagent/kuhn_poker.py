@@ -23,6 +23,8 @@ the agent to act also sees its legal moves. After a showdown both cards are reve
 ## Legal moves
 `info["legal_moves"]`: `["\\boxed{check}", "\\boxed{bet}"]` when no bet is pending,
 `["\\boxed{call}", "\\boxed{fold}"]` when facing one (also `env.unwrapped.legal_actions()`).
+`info["action_mask"]` is an int8 array over `env.unwrapped.all_actions()` (check, bet, call,
+fold, in that order): 1 where the move is legal for the agent now (all 0 off turn).
 
 ## Action
 One word in the last box (case-insensitive; `pass` means check, `raise` means bet). A known word

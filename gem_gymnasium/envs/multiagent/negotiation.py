@@ -23,7 +23,9 @@ and what it is worth to the agent) and the moves left; the prompt for the agent 
 
 ## Legal moves
 `info["legal_moves"]` lists every proposal (`\boxed{propose b h l}` for each split) and, when a
-proposal of the other player stands, `\boxed{accept}` and `\boxed{reject}`.
+proposal of the other player stands, `\boxed{accept}` and `\boxed{reject}`. `info["action_mask"]`
+is an int8 array over `env.unwrapped.all_actions()` (every `propose b h l` of the largest pool,
+in lexicographic order, then accept, then reject): 1 where legal for the agent now.
 
 ## Action
 The last box: `propose B H L` (or just `B H L`): the numbers of books, hats and balls the PROPOSER

@@ -21,7 +21,8 @@ prompt.
 
 ## Legal moves
 Both agents move every round: `info["legal_moves"]` is `["\\boxed{C}", "\\boxed{D}"]`
-(`cooperate` and `defect` are accepted too), also `env.legal_actions(agent)`.
+(`cooperate` and `defect` are accepted too), also `env.legal_actions(agent)`, and
+`info["action_mask"]` is `[1, 1]` over `env.all_actions()` (C, D; `[0, 0]` once finished).
 
 ## Action
 The last `\boxed{}` holds the move; the last `<message>...</message>` (at most 500 characters,
@@ -63,7 +64,9 @@ with optional_imports("multi-agent games"):
     from pettingzoo import ParallelEnv
     from pettingzoo.utils.conversions import parallel_to_aec
 
+from gem_gymnasium.core import check_render_mode
 from gem_gymnasium.envs.multiagent.base import TextSpaces, boxed, compose, extract_message
+from gem_gymnasium.envs.multiagent.masks import make_mask
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
 
@@ -107,8 +110,7 @@ class raw_env(TextSpaces, ParallelEnv):
             raise ValueError(
                 f"PrisonersDilemma: max_cycles must be an int >= 1, got {max_cycles!r}"
             )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"PrisonersDilemma: unknown render_mode {render_mode!r}")
+        check_render_mode("PrisonersDilemma", render_mode, self.metadata["render_modes"])
         payoffs = dict(DEFAULT_PAYOFFS if payoffs is None else payoffs)
         if set(payoffs) != set(DEFAULT_PAYOFFS):
             raise ValueError(
@@ -220,7 +222,7 @@ class raw_env(TextSpaces, ParallelEnv):
         return [boxed("C"), boxed("D")] if agent in self.agents else []
 
     def all_actions(self) -> list[str]:
-        r"""``["\boxed{C}", "\boxed{D}"]``: the fixed action list."""
+        r"""``["\boxed{C}", "\boxed{D}"]``: the fixed action list (the order of ``action_mask``)."""
         return [boxed("C"), boxed("D")]
 
     def sample_random_action(self, agent: str) -> str:
@@ -281,6 +283,9 @@ class raw_env(TextSpaces, ParallelEnv):
                 "format_error": format_error,
                 "to_move": not finished,
                 "legal_moves": [] if finished else self.legal_actions(agent),
+                "action_mask": make_mask(
+                    self.all_actions(), [] if finished else self.all_actions(), self
+                ),
             }
             if finished:
                 best = max(self.scores.values())

@@ -19,7 +19,10 @@ happened on the last turn, the board with the empty cells numbered, and (for the
 the prompt. Both agents see the whole board (perfect information).
 
 ## Legal moves
-No action mask (actions are text): `info["legal_moves"]` lists the legal actions of the agent to
+`info["action_mask"]` is an int8 array over `env.unwrapped.all_actions()` (cells 1-9, in order): 1
+where that action is legal for the agent now (all 0 when it is not its turn), as PettingZoo's
+classic games give it; indexed with an action text it reads that text's last box (see
+`gem_gymnasium.envs.multiagent.masks`). `info["legal_moves"]` lists the legal actions of the agent to
 move, e.g. `["\\boxed{1}", "\\boxed{5}"]`, and `env.unwrapped.legal_actions()` returns the same.
 
 ## Action

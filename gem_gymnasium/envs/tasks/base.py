@@ -18,6 +18,10 @@ Which item an episode gets:
 
 Datasets are loaded through :mod:`~gem_gymnasium.envs.tasks.records` and shared per process; they
 are listed in :attr:`static_attributes`, so snapshots (``get_state``) copy only the current item.
+
+Names, as in GEM: ``env.unwrapped.answer`` is the current item's *reference* answer (``None``
+before the first reset or for a task without one, such as code), and what the agent answered is
+``env.unwrapped.agent_answer``, so code ported from GEM grades against the right string.
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ class DatasetEnv(TextEnv[str]):
         self.epoch = 0
         self.index = 0
         self.item: dict[str, Any] = {}
-        self.answer: str | None = None  # what the agent answered
+        self.agent_answer: str | None = None  # what the agent answered (``answer``: the gold)
         self.grade_info: dict[str, Any] = {}
 
     # --- data ---------------------------------------------------------------------------------
@@ -152,6 +156,13 @@ class DatasetEnv(TextEnv[str]):
     def field(self, role: str) -> Any:
         """The current item's value for ``role`` (``"question"``, ``"answer"``, ``"tests"``)."""
         return self.item[self.fields[role]]
+
+    @property
+    def answer(self) -> Any:
+        """The current item's reference answer, GEM's ``env.answer`` (``None`` before the first
+        reset or when the task has no answer field); the agent's is :attr:`agent_answer`."""
+        key = self.fields.get("answer")
+        return None if key is None or key not in self.item else self.item[key]
 
     def load_item(self, index: int) -> dict[str, Any]:
         """Item ``index`` as a plain dict."""
@@ -195,7 +206,7 @@ class DatasetEnv(TextEnv[str]):
         else:
             self.index = int(self.np_random.integers(self.num_items))
         self.item = self.load_item(self.index)
-        self.answer = None
+        self.agent_answer = None
         self.grade_info = {}
 
     def _next_in_shard(self) -> int:
@@ -224,7 +235,7 @@ class DatasetEnv(TextEnv[str]):
         return content or None
 
     def play(self, move: str) -> Outcome:
-        self.answer = move
+        self.agent_answer = move
         return self.grade(move)
 
     def grade(self, answer: str) -> Outcome:
@@ -235,8 +246,8 @@ class DatasetEnv(TextEnv[str]):
         if self._never_reset():
             return f"{type(self).__name__} (not started)"
         lines = [f"Item {self.index}: {self.question()}"]
-        if self.answer is not None:
-            lines.append(f"Answer: {self.answer[:500]}")
+        if self.agent_answer is not None:
+            lines.append(f"Answer: {self.agent_answer[:500]}")
         if self.grade_info:
             lines.append("Grade: " + ", ".join(f"{k}={v}" for k, v in self.grade_info.items()))
         return "\n".join(lines)

@@ -8,6 +8,11 @@ once), and replaced after a kill or a crash. A call may name a *setup* step (imp
 math-verify, building a dataset) that runs first and is not counted against the time limit, so a
 cold worker on a busy machine does not turn a correct answer into a timeout.
 
+A hard limit kills the worker, and the next grade pays for a new one (its imports). So graders
+also time themselves with :func:`time_budget`, a sub-second CPU-time timer in the worker: a grade
+that overruns it (SymPy chewing on ``\\sum_{i=1}^{10^{100}} i``) is abandoned and the worker
+stays warm; only what no timer can interrupt (one long C call) reaches the hard limit.
+
 Workers are plain ``subprocess`` children speaking pickled messages over their stdin/stdout, not
 :mod:`multiprocessing` children: a daemonic process (an ``AsyncVectorEnv`` worker) may not start
 ``multiprocessing`` children, and no ``fork`` of a threaded parent is involved.
@@ -22,22 +27,72 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GradeTimeout", "GradingError", "GradingPool", "shared_pool"]
+__all__ = [
+    "GRADE_BUDGET_S",
+    "GradeTimeout",
+    "GradingError",
+    "GradingPool",
+    "OverBudget",
+    "shared_pool",
+    "time_budget",
+]
 
 #: Address-space limit of a worker, so a grade that builds a gigantic number fails fast.
 DEFAULT_MEMORY_MB = 4096
 #: Seconds a worker may take to start and run a call's setup step (imports) before it is dropped.
 SETUP_TIMEOUT = 120.0
 
+#: CPU seconds a grader may spend on one answer, timed inside its worker (:func:`time_budget`):
+#: a step must stay under half a second whatever the agent wrote, while honest answers take at
+#: most 40 ms of CPU to grade once the worker is warm (the shipped math sample, in three forms).
+GRADE_BUDGET_S = 0.2
+
 Setup = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class OverBudget(BaseException):
+    """Raised by :func:`time_budget`; a BaseException so that graders' handlers let it through."""
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`OverBudget` in this thread once it has used ``seconds`` of CPU time.
+
+    CPU time, not wall-clock time, so that a verdict does not depend on how busy the machine is
+    (an honest grade that takes 40 ms of CPU is not cut off because other processes delay it);
+    on an idle machine the two coincide. Uses ``SIGPROF`` with sub-second resolution, so it must
+    run in the main thread (a grading worker's). It fires once: a grader that swallows it is left
+    to the pool's hard limit. ``None`` sets no timer.
+    """
+    if seconds is None:
+        yield
+        return
+    armed = True
+
+    def expire(signum: int, frame: object) -> None:
+        nonlocal armed
+        if armed:
+            armed = False
+            raise OverBudget
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 class GradeTimeout(Exception):

@@ -43,8 +43,9 @@ class MathEnv(DatasetEnv):
     ## Rewards
     * 1.0 when the boxed answer is equivalent to a reference answer: math-verify decides symbolic
       equivalence (fractions and decimals, radicals, LaTeX, intervals, sets, equations such as
-      ``x=5``, units stripped) in a worker process under ``grade_timeout`` seconds, after a cheap
-      normalised string comparison;
+      ``x=5``, units stripped) in a worker process, after a cheap normalised string comparison;
+      a grade past 0.2 s of CPU (``GRADE_BUDGET_S``, timed in the worker) or past ``grade_timeout``
+      (the worker is killed) counts as wrong;
     * 0.0 for a wrong answer, an answer too long or too costly to evaluate (``9^{9^{9^9}}``), or a
       grade that times out;
     * ``format_error_reward`` (-0.1) when there is no non-empty ``\boxed{}``.

