@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import logging
 import os
@@ -229,12 +230,10 @@ def run_train(args: argparse.Namespace) -> int:
         logging.getLogger(__name__).warning(
             "--gpus %d: %d CUDA device(s) visible; training in one process", cfg.gpus, available
         )
-    from transformers.utils import logging as hf_logging
-
-    from gem_gymnasium.trainers.ppo import train
+    from gem_gymnasium.trainers.ppo import train  # first: a missing torch names its extra
 
     if not sys.stdout.isatty():  # no loading or saving bars in logs and pipes
-        hf_logging.disable_progress_bar()
+        importlib.import_module("transformers.utils.logging").disable_progress_bar()
     result = train(cfg)
     main_rank = int(os.environ.get("RANK", "0")) == 0
     if result.get("checkpoint") is not None and main_rank:
