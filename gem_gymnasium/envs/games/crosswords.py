@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
 
@@ -248,6 +249,18 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
       and clues state direction, length and start cell.
     """
 
+    move_tools = (
+        MoveTool(
+            "write",
+            "Write a letter in a cell.",
+            (
+                Param("row", "integer", "Row, 0-indexed as labelled."),
+                Param("col", "integer", "Column, 0-indexed as labelled."),
+                Param("letter", "string", "One letter."),
+            ),
+        ),
+    )
+
     def __init__(
         self,
         num_words: int = 5,
@@ -352,7 +365,7 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
             return Outcome(f"Correct: {letter}. The crossword is complete!", reward, won=True)
         return Outcome(f"Correct: {letter} at row {row}, column {col}.", reward)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         rng = self.action_space.np_random
         empty = [
             (r, c)

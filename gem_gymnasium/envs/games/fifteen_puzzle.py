@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.actions import DIRECTION_CHOICES, MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 
 #: (num_rows, max_turns) drawn from at every reset by the Random preset.
@@ -147,6 +148,14 @@ class FifteenPuzzle(TextEnv[str]):
       start and varied; the turn-limit reward counts numbered tiles only.
     """
 
+    move_tools = (
+        MoveTool(
+            "slide",
+            "Slide the tile next to the blank into it.",
+            (Param("direction", "choice", "The way the tile moves.", DIRECTION_CHOICES),),
+        ),
+    )
+
     def __init__(
         self,
         num_rows: int = 3,
@@ -224,6 +233,6 @@ class FifteenPuzzle(TextEnv[str]):
     def turn_limit_reward(self) -> float:
         return tiles_in_place(self.board) / (self.num_rows**2 - 1)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         moves = legal_moves(self.board, self.num_rows)
         return f"\\boxed{{{moves[int(self.action_space.np_random.integers(len(moves)))]}}}"

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.actions import DIRECTION_CHOICES, MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 
 DIRECTIONS = ("up", "down", "left", "right")
@@ -133,6 +134,14 @@ class Game2048(TextEnv[str]):
     * v0: Initial version, GEM's reward scale.
     """
 
+    move_tools = (
+        MoveTool(
+            "move",
+            "Slide every tile one way; equal tiles that meet merge.",
+            (Param("direction", "choice", "The way the tiles slide.", DIRECTION_CHOICES),),
+        ),
+    )
+
     def __init__(
         self,
         target_tile: int = 2048,
@@ -236,6 +245,6 @@ class Game2048(TextEnv[str]):
         self.best = largest
         return reward
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         choices = self.legal_moves() or list(DIRECTIONS)
         return f"\\boxed{{{choices[int(self.action_space.np_random.integers(len(choices)))]}}}"

@@ -6,6 +6,7 @@ import functools
 import math
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
 
@@ -76,6 +77,10 @@ class GuessTheNumber(TextEnv[int]):
     * v0: Initial version, GEM's reward scale; a guess of 0 parses. Before the first release the
       observation dropped its list of past guesses (the possible range says all of it).
     """
+
+    move_tools = (
+        MoveTool("guess", "Guess the secret number.", (Param("number", "integer", "Your guess."),)),
+    )
 
     def __init__(
         self,
@@ -149,7 +154,7 @@ class GuessTheNumber(TextEnv[int]):
             return 0.0  # this turn's guess was invalid or a format error
         return 1.0 - abs(self.last_guess - self.secret) / (self.max_number - self.min_number)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         choices = [n for n in range(self.min_number, self.max_number + 1) if n not in self.guessed]
         guess = int(self.action_space.np_random.choice(choices)) if choices else self.min_number
         return f"\\boxed{{{guess}}}"

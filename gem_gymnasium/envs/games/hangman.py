@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.word_data import check_word_length, parse_word, random_word
 
@@ -95,6 +96,14 @@ class Hangman(TextEnv[str]):
     * v0: Initial version, GEM's reward scale; revealing the last letter wins and the prompt's
       examples match the actions they describe.
     """
+
+    move_tools = (
+        MoveTool(
+            "guess",
+            "Guess one letter, or the whole word.",
+            (Param("letters", "string", "One letter, or a word of the secret's length."),),
+        ),
+    )
 
     def __init__(
         self,
@@ -193,7 +202,7 @@ class Hangman(TextEnv[str]):
         self.revealed = [True] * self.word_length
         return Outcome(feedback, reward=0.5 * hidden / self.word_length + 0.5, won=True)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         rng = self.action_space.np_random
         letters = [c for c in string.ascii_uppercase if c not in self.guessed_letters]
         if letters and rng.random() < 0.8:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_ints
 
@@ -108,6 +109,14 @@ class Mastermind(TextEnv[Code]):
     ## Version History
     * v0: Initial version, GEM's reward scale.
     """
+
+    move_tools = (
+        MoveTool(
+            "guess",
+            "Guess the whole secret code.",
+            (Param("code", "integers", "The code's numbers, in order."),),
+        ),
+    )
 
     def __init__(
         self,
@@ -220,7 +229,7 @@ class Mastermind(TextEnv[Code]):
             reward=reward,
         )
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         rng = self.action_space.np_random
         guessed = {g for g, _, _ in self.history}
         guess: Code = ()

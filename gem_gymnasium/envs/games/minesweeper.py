@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
 
@@ -14,6 +15,12 @@ Move = tuple[Verb, int, int]
 Cell = tuple[int, int]
 
 _VERBS: dict[str, Verb] = {"reveal": "reveal", "flag": "flag"}
+
+
+_CELL_PARAMS = (
+    Param("row", "integer", "Row, 0-indexed."),
+    Param("col", "integer", "Column, 0-indexed."),
+)
 
 
 def neighbours(row: int, col: int, rows: int, cols: int) -> Iterator[Cell]:
@@ -189,6 +196,11 @@ class Minesweeper(TextEnv[Move]):
       whether or not the mines are flagged.
     """
 
+    move_tools = (
+        MoveTool("reveal", "Reveal a cell.", _CELL_PARAMS, "reveal {row} {col}"),
+        MoveTool("flag", "Flag (or unflag) a cell as a mine.", _CELL_PARAMS, "flag {row} {col}"),
+    )
+
     def __init__(
         self,
         rows: int = 8,
@@ -306,7 +318,7 @@ class Minesweeper(TextEnv[Move]):
             )
         return Outcome(f"Revealed {newly} cell(s) from ({r}, {c}).", reward=reward)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         rng = self.action_space.np_random
         hidden = [
             (r, c, self.flagged[r][c])

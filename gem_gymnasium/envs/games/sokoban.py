@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gem_gymnasium.actions import DIRECTION_CHOICES, MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.sokoban_rules import (
     DIRECTIONS,
@@ -86,6 +87,14 @@ class Sokoban(TextEnv[str]):
     ## Version History
     * v0: Initial version, GEM's reward scale; levels solvable within the turn limit.
     """
+
+    move_tools = (
+        MoveTool(
+            "move",
+            "Walk one square (pushing a box in the way).",
+            (Param("direction", "choice", "The way to walk.", DIRECTION_CHOICES),),
+        ),
+    )
 
     def __init__(
         self,
@@ -170,7 +179,7 @@ class Sokoban(TextEnv[str]):
     def turn_limit_reward(self) -> float:
         return self._on_target() / self.num_boxes
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         legal = [
             d
             for d in DIRECTIONS

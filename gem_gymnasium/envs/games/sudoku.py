@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.sudoku_rules import MAX_EMPTY, box_size, conflict, make_puzzle
 from gem_gymnasium.parsing import parse_ints
@@ -85,6 +86,18 @@ class Sudoku(TextEnv[Move]):
     * v0: Initial version, GEM's reward scale; unique solutions; wrong-but-legal values are told
       apart from rule violations; generation in a few milliseconds.
     """
+
+    move_tools = (
+        MoveTool(
+            "place",
+            "Write a digit in an empty cell.",
+            (
+                Param("row", "integer", "Row, 1-indexed."),
+                Param("col", "integer", "Column, 1-indexed."),
+                Param("digit", "integer", "The digit to write."),
+            ),
+        ),
+    )
 
     def __init__(
         self,
@@ -199,7 +212,7 @@ class Sudoku(TextEnv[Move]):
             )
         return Outcome(f"Correct: {value} at R{row} C{col}.", reward=reward)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         rng = self.action_space.np_random
         empty = [i for i, v in enumerate(self.board) if not v]
         cell = int(rng.choice(empty)) if empty else int(rng.integers(self.size * self.size))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 
 #: (num_disks, max_turns) drawn from at every reset by the Random preset.
@@ -115,6 +116,17 @@ class TowerOfHanoi(TextEnv[Move]):
     * v0: Initial version, GEM's reward scale; naming the same peg twice is invalid.
     """
 
+    move_tools = (
+        MoveTool(
+            "move",
+            "Move the top disk of one peg onto another.",
+            (
+                Param("source", "choice", "The peg to take the disk from.", ("A", "B", "C")),
+                Param("target", "choice", "The peg to put it on.", ("A", "B", "C")),
+            ),
+        ),
+    )
+
     def __init__(
         self, num_disks: int = 3, max_turns: int = 10, *, randomize: bool = False, **kwargs: Any
     ) -> None:
@@ -177,7 +189,7 @@ class TowerOfHanoi(TextEnv[Move]):
     def turn_limit_reward(self) -> float:
         return len(self.pegs["C"]) / self.num_disks
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         moves = legal_moves(self.pegs)
         source, target = moves[int(self.action_space.np_random.integers(len(moves)))]
         return f"\\boxed{{{source} {target}}}"

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.word_data import puzzle_words
 from gem_gymnasium.parsing import parse_ints
@@ -158,6 +159,19 @@ class WordSearch(TextEnv[Segment]):
       invalid instead of paying twice.
     """
 
+    move_tools = (
+        MoveTool(
+            "mark",
+            "Mark a word by its first and last cells.",
+            (
+                Param("start_row", "integer", "Row of the first letter, 0-indexed."),
+                Param("start_col", "integer", "Column of the first letter, 0-indexed."),
+                Param("end_row", "integer", "Row of the last letter, 0-indexed."),
+                Param("end_col", "integer", "Column of the last letter, 0-indexed."),
+            ),
+        ),
+    )
+
     def __init__(
         self,
         num_words: int = 5,
@@ -275,7 +289,7 @@ class WordSearch(TextEnv[Segment]):
             return Outcome(f"You found {word}, the last word!", reward, won=True)
         return Outcome(f"You found {word}!", reward)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         rng = self.action_space.np_random
         size = max(len(self.grid), 2)
         length = int(rng.integers(2, size + 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.word_data import (
     check_word_length,
@@ -111,6 +112,12 @@ class Wordle(TextEnv[str]):
       printed letter by letter.
     """
 
+    move_tools = (
+        MoveTool(
+            "guess", "Guess a word.", (Param("word", "string", "A word of the secret's length."),)
+        ),
+    )
+
     def __init__(
         self,
         word_length: int = 5,
@@ -207,7 +214,7 @@ class Wordle(TextEnv[str]):
             )
         return Outcome(f"Feedback on {guess}:\n{spaced(guess)}\n{spaced(feedback)}", reward=reward)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         guessed = {g for g, _ in self.guesses}
         rng = self.action_space.np_random
         for _ in range(8):  # nearly always the first draw: at most max_turns words are guessed

@@ -55,6 +55,7 @@ from typing import Any
 
 from pettingzoo.utils import wrappers
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed, compose
 from gem_gymnasium.parsing import parse_ints
 
@@ -86,6 +87,18 @@ def describe_share(share: tuple[int, ...]) -> str:
 
 class raw_env(TextAECEnv[Move]):
     """The negotiation game as a bare PettingZoo ``AECEnv``; see the module docstring."""
+
+    #: The moves as function tools (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool(
+            "propose",
+            "Propose a split: how many of each item you keep.",
+            (Param("counts", "integers", "Your share of each item, in the listed order."),),
+            "propose {counts}",
+        ),
+        MoveTool("accept", "Accept the other player's proposal.", (), "accept"),
+        MoveTool("reject", "Reject the other player's proposal.", (), "reject"),
+    )
 
     metadata = {**TextAECEnv.metadata, "name": "negotiation_v0"}  # noqa: RUF012
 

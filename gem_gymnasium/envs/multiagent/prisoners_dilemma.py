@@ -59,6 +59,7 @@ from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.envs.multiagent.base import TextSpaces, boxed, compose, extract_message
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
@@ -81,6 +82,15 @@ def parse_choice(content: str) -> str | None:
 
 class raw_env(TextSpaces, ParallelEnv):
     """The iterated Prisoner's Dilemma as a native PettingZoo ``ParallelEnv``."""
+
+    #: The move as a function tool (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool(
+            "choose",
+            "Cooperate (C) or defect (D) this round.",
+            (Param("move", "choice", "C to cooperate, D to defect.", ("C", "D")),),
+        ),
+    )
 
     metadata: ClassVar[dict[str, Any]] = {
         "render_modes": ["ansi", "human"],

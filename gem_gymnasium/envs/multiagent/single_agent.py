@@ -11,10 +11,12 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from gem_gymnasium.actions import MoveTool
 from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.multiagent import load_game
-from gem_gymnasium.envs.multiagent.base import compose
+from gem_gymnasium.envs.multiagent.base import compose, extract_message
 from gem_gymnasium.envs.multiagent.policies import Policy
+from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
 
 __all__ = ["BUILTIN_OPPONENTS", "SingleAgentEnv"]
@@ -37,7 +39,11 @@ class SingleAgentEnv(TextEnv[str]):
 
     ## Action Space
     Free text, as in the game: the last ``\boxed{...}`` is the move (and ``<message>`` tags,
-    where the game has a message channel, talk to the other players).
+    where the game has a message channel, talk to the other players). ``answer_format`` reads
+    the move from another format instead, ``"tool_call"`` against the game's move tools
+    (TicTacToe ``mark(cell)``, ConnectFour ``drop(column)``, KuhnPoker ``act(action)``,
+    PrisonersDilemma ``choose(move)``, Negotiation ``propose(counts)``/``accept()``/``reject()``);
+    ``info["legal_moves"]`` is then written in that format.
 
     ## Observation Space
     Text: the seat's observation in the game (rules at the start, then what the other players
@@ -82,6 +88,7 @@ class SingleAgentEnv(TextEnv[str]):
     """
 
     static_attributes: ClassVar[frozenset[str]] = TextEnv.static_attributes | {
+        "move_tools",
         "game_name",
         "opponents",
         "seat",
@@ -99,6 +106,8 @@ class SingleAgentEnv(TextEnv[str]):
         end_on_format_error: bool = False,
         max_length: int = DEFAULT_MAX_LENGTH,
         render_mode: str | None = None,
+        answer_format: str | tuple[str, str] | None = None,
+        action_format: str | tuple[str, str] | None = None,
     ) -> None:
         from pettingzoo import ParallelEnv
         from pettingzoo.utils.conversions import parallel_to_aec_wrapper
@@ -119,6 +128,7 @@ class SingleAgentEnv(TextEnv[str]):
         self.game_name = game
         self.seat = agents[seat]
         self.opponents = self._resolve_opponents(opponent, [a for a in agents if a != self.seat])
+        self.move_tools = type(raw).move_tools
         # The most moves the agent can make: rounds, or its share of the game's turn limit.
         max_turns = raw.max_cycles if self.parallel else math.ceil(raw.max_turns / len(agents))
         super().__init__(
@@ -127,7 +137,13 @@ class SingleAgentEnv(TextEnv[str]):
             end_on_format_error=end_on_format_error,
             max_length=max_length,
             render_mode=render_mode,
+            answer_format=answer_format,
+            action_format=action_format,
         )
+
+    @classmethod
+    def declared_tools(cls, game: str = "TicTacToe", **kwargs: Any) -> tuple[MoveTool, ...]:
+        return load_game(game).raw_env.move_tools
 
     @staticmethod
     def _resolve_opponents(
@@ -164,7 +180,7 @@ class SingleAgentEnv(TextEnv[str]):
     def rules(self) -> str:
         return self.game.observe(self.seat)
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         moves = self.legal_actions()
         if not moves:
             return "\\boxed{pass}"
@@ -175,7 +191,7 @@ class SingleAgentEnv(TextEnv[str]):
     ) -> tuple[str, dict[str, Any]]:
         """Reset the game and let the seats before the agent's move."""
         observation, info = super().reset(seed=seed, options=options)
-        info["legal_moves"] = self.legal_actions()
+        info["legal_moves"] = self._legal_moves_info()
         return observation, info
 
     def all_actions(self) -> list[str]:
@@ -197,15 +213,16 @@ class SingleAgentEnv(TextEnv[str]):
 
             raise ResetNeeded("SingleAgentEnv: the episode has ended; call reset() before step()")
         self.turn += 1
-        self.game.step(action)
+        boxed_format = self.reply_format.kind == "boxed"
+        self.game.step(action if boxed_format else self._as_game_action(action))
         format_error = self._seat_flags()[1]
         if format_error and self.end_on_format_error:
             reward = float(self.game._cumulative_rewards.get(self.seat, 0.0))
             self.done = True
-            observation = compose(self.format_error_message(), "Game over (format error).")
+            observation = compose(self.reply_format_error(), "Game over (format error).")
             info = self._step_info(valid=False, format_error=True)
             info.update(success=False, reason="format_error")
-            return observation, reward, True, False, info
+            return self.present(observation), reward, True, False, info
         self._play_opponents()
         reward = float(self.game._cumulative_rewards.get(self.seat, 0.0))
         valid, format_error = self._seat_flags()
@@ -216,7 +233,22 @@ class SingleAgentEnv(TextEnv[str]):
             final = self.game.infos.get(self.seat, {})
             info["success"] = bool(final.get("success", False))
             info["reason"] = str(final.get("reason", "game_over"))
-        return self.game.observe(self.seat), reward, terminated, False, info
+        observation = self.game.observe(self.seat)
+        if not boxed_format:
+            if format_error and self.reply_format.kind == "tool_call":
+                observation = compose(self.reply_format_error(), observation)
+            observation = self.present(observation)
+        return observation, reward, terminated, False, info
+
+    def _as_game_action(self, action: str | Mapping[str, Any]) -> str:
+        r"""The action in the game's own form: the move as ``\boxed{}``, messages kept."""
+        text = action if isinstance(action, str) else str(action.get("content") or "")
+        message = extract_message(text)
+        kept = f"<message>{message}</message>" if message else ""
+        move = self.extract_answer(action)
+        if move is None or "{" in move or "}" in move:  # braces would change the boxed move
+            return kept  # no move: the game's format error
+        return f"{kept}\\boxed{{{move}}}"
 
     def render_text(self) -> str:
         if self._never_reset():
@@ -238,8 +270,15 @@ class SingleAgentEnv(TextEnv[str]):
             "max_turns": self.max_turns,
             "valid_action": valid,
             "format_error": format_error,
-            "legal_moves": self.legal_actions(),
+            "legal_moves": self._legal_moves_info(),
         }
+
+    def _legal_moves_info(self) -> list[str]:
+        """The legal moves, written in the answer format in force."""
+        moves = self.legal_actions()
+        if self.reply_format.kind == "boxed":
+            return moves
+        return [self.reply_format.render(last_boxed(m) or "", self.move_tools) for m in moves]
 
     def _play_opponents(self) -> None:
         """Let the other seats move until it is the agent's turn or the game is over."""

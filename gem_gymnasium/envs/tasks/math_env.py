@@ -29,7 +29,8 @@ class MathEnv(DatasetEnv):
 
     ## Action Space
     Free text (:class:`~gem_gymnasium.spaces.TextSpace`); only the last ``\boxed{...}`` counts,
-    e.g. ``"... so the answer is \boxed{\frac{19}{12}}"``.
+    e.g. ``"... so the answer is \boxed{\frac{19}{12}}"``. ``answer_format`` reads it from
+    ``<answer>`` tags, delimiters or the ``answer(text)`` tool instead (``"tool_call"``).
 
     ## Observation Space
     Text. At reset: the prompt (instructions and the problem). After the answer: whether it was
@@ -119,7 +120,7 @@ class MathEnv(DatasetEnv):
     def format_error_message(self) -> str:
         return "Format error: no answer found. Put your final answer inside \\boxed{...}."
 
-    def sample_random_action(self) -> str:
+    def random_reply(self) -> str:
         return f"The answer is \\boxed{{{int(self.action_space.np_random.integers(0, 100))}}}."
 
 
