@@ -235,7 +235,8 @@ class SingleAgentEnv(TextEnv[str]):
             info["reason"] = str(final.get("reason", "game_over"))
         observation = self.game.observe(self.seat)
         if not boxed_format:
-            if format_error and self.reply_format.kind == "tool_call":
+            # The game's own feedback on the lost turn is gone once the opponents have moved.
+            if format_error:
                 observation = compose(self.reply_format_error(), observation)
             observation = self.present(observation)
         return observation, reward, terminated, False, info
