@@ -47,6 +47,7 @@ __all__ = [
     "ToolCallError",
     "move_text",
     "parse_tool_calls",
+    "require_schema_validator",
     "tool_schemas",
     "tools_for",
 ]
@@ -343,6 +344,19 @@ def move_text(call: ToolCall, tools: Sequence[MoveTool]) -> str:
         raise ToolCallError(f"unknown tool {call.name[:60]!r}; the tools are {known}")
     _check_arguments(tool, call.arguments)
     return tool.move_text(call.arguments)
+
+
+def require_schema_validator() -> None:
+    """Raise ``DependencyNotInstalled`` unless ``jsonschema`` (which checks the arguments) is there."""
+    import importlib.util
+
+    if importlib.util.find_spec("jsonschema") is None:
+        from gymnasium.error import DependencyNotInstalled
+
+        raise DependencyNotInstalled(
+            "answer_format='tool_call' checks the calls' arguments with jsonschema: "
+            "pip install 'gem-gymnasium[tools]'"
+        )
 
 
 def _check_arguments(tool: MoveTool, arguments: Any) -> None:

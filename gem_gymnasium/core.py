@@ -41,7 +41,14 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from gymnasium.utils import seeding
 
-from gem_gymnasium.actions import AnswerFormat, MoveTool, ToolCallError, move_text, parse_tool_calls
+from gem_gymnasium.actions import (
+    AnswerFormat,
+    MoveTool,
+    ToolCallError,
+    move_text,
+    parse_tool_calls,
+    require_schema_validator,
+)
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
@@ -180,8 +187,10 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             fmt = AnswerFormat.of(self.default_answer_format if chosen is None else chosen)
         except ValueError as error:
             raise ValueError(f"{name}: {error}") from None
-        if fmt.kind == "tool_call" and not self.move_tools:
-            raise ValueError(f"{name}: answer_format='tool_call' needs move tools; it has none")
+        if fmt.kind == "tool_call":
+            if not self.move_tools:
+                raise ValueError(f"{name}: answer_format='tool_call' needs move tools; it has none")
+            require_schema_validator()
         self.reply_format = fmt
         #: The answer format in force, as given to ``make`` (``"boxed"``, ``("<m>", "</m>")``).
         self.answer_format = fmt.spec

@@ -330,3 +330,16 @@ def test_make_vec_with_tool_calls() -> None:
         assert list(infos["format_error"]) == [False, True]
     finally:
         envs.close()
+
+
+def test_tool_calls_without_jsonschema_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "jsonschema" else real(name, *a),
+    )
+    with pytest.raises(gym.error.DependencyNotInstalled, match=r"gem-gymnasium\[tools\]"):
+        gem_gymnasium.make("gem/GuessTheNumber-v0", answer_format="tool_call")
