@@ -239,8 +239,10 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
     ```python
     gymnasium.make("gem/Crosswords-v0", num_words=5, max_turns=100, hard=False,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``write(row, col, letter)``.
     Presets: ``gem/Crosswords-Easy-v0`` (3 words, 30 turns), ``-Hard-v0`` (3 hard words, 40
     turns), ``-Random-v0`` (``randomize=True``).
 

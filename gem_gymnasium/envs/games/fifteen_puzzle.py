@@ -136,8 +136,10 @@ class FifteenPuzzle(TextEnv[str]):
     ```python
     gymnasium.make("gem/FifteenPuzzle-v0", num_rows=3, max_turns=20, scramble_moves=None,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``slide(direction)``.
     ``scramble_moves`` bounds the scrambling walk (and so the moves an optimal solution needs);
     above ``max_turns`` some boards may not be solvable in time. Presets:
     ``gem/FifteenPuzzle-Easy-v0`` (2x2, 10 turns), ``-Hard-v0`` (4x4, 50 turns), ``-Random-v0``

@@ -68,8 +68,10 @@ class GuessTheNumber(TextEnv[int]):
     ```python
     gymnasium.make("gem/GuessTheNumber-v0", min_number=1, max_number=20, max_turns=10,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(number)``.
     Presets: ``gem/GuessTheNumber-Easy-v0`` (1..10, 4 turns), ``-Hard-v0`` (1..50, 7 turns),
     ``-Random-v0`` (``randomize=True``).
 

@@ -87,8 +87,11 @@ class Hangman(TextEnv[str]):
     ## Arguments
     ```python
     gymnasium.make("gem/Hangman-v0", word_length=5, max_turns=20, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(letters)``.
     ``word_length`` may be 3..8. Presets: ``gem/Hangman-Easy-v0`` (3 letters, 10 turns),
     ``-Hard-v0`` (7 letters, 20 turns), ``-Random-v0`` (``randomize=True``).
 

@@ -100,8 +100,10 @@ class Mastermind(TextEnv[Code]):
     ```python
     gymnasium.make("gem/Mastermind-v0", code_length=4, num_numbers=6, max_turns=20,
                    duplicate_numbers=False, randomize=False, format_error_reward=-0.1,
-                   end_on_format_error=True, render_mode=None)
+                   end_on_format_error=True, answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(code)``.
     ``duplicate_numbers=True`` lets the secret repeat numbers. Presets:
     ``gem/Mastermind-Easy-v0`` (2 numbers of 1..6, 10 turns), ``-Hard-v0`` (4 of 1..8, 30 turns),
     ``-Random-v0`` (``randomize=True``).

@@ -185,8 +185,10 @@ class Minesweeper(TextEnv[Move]):
     ```python
     gymnasium.make("gem/Minesweeper-v0", rows=8, cols=8, num_mines=10, max_turns=20,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``reveal(row, col)`` and ``flag(row, col)``.
     ``num_mines`` may be at most ``rows * cols - 9`` so the first reveal's block always fits.
     Presets: ``gem/Minesweeper-Easy-v0`` (5x5, 5 mines, 25 turns), ``-Hard-v0`` (8x8, 12 mines,
     64 turns), ``-Random-v0`` (``randomize=True``).

@@ -78,8 +78,11 @@ class Sokoban(TextEnv[str]):
     ## Arguments
     ```python
     gymnasium.make("gem/Sokoban-v0", room_size=6, num_boxes=3, max_turns=100, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``move(direction)``.
     ``room_size`` (5..10) counts the outer wall; ``num_boxes`` is at most a fifth of the inner
     cells (3 in 6x6, 7 in 8x8); ``max_turns`` is at least 8 per box. Presets: ``gem/Sokoban-Easy-v0`` (6x6, 2 boxes, 20 turns), ``-Hard-v0`` (8x8, 4 boxes,
     50 turns), ``-Random-v0`` (``randomize=True``).

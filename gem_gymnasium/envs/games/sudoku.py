@@ -76,8 +76,11 @@ class Sudoku(TextEnv[Move]):
     ## Arguments
     ```python
     gymnasium.make("gem/Sudoku-v0", size=9, num_empty=30, max_turns=100, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``place(row, col, digit)``.
     ``size`` is 4 or 9. ``num_empty`` (GEM called it ``clues``) is the number of empty cells, at
     most 12 for 4x4 and 56 for 9x9. Presets: ``gem/Sudoku-Easy-v0`` (4x4, 10 empty, 15 turns),
     ``-Hard-v0`` (9x9, 47 empty, 50 turns), ``-Random-v0`` (``randomize=True``).

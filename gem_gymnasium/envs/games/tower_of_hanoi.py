@@ -107,8 +107,11 @@ class TowerOfHanoi(TextEnv[Move]):
     ## Arguments
     ```python
     gymnasium.make("gem/TowerOfHanoi-v0", num_disks=3, max_turns=10, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``move(source, target)``.
     Presets: ``gem/TowerOfHanoi-Easy-v0`` (3 disks, 10 turns), ``-Hard-v0`` (5 disks, 35 turns),
     ``-Random-v0`` (``randomize=True``).
 

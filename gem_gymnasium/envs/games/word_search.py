@@ -148,8 +148,10 @@ class WordSearch(TextEnv[Segment]):
     ```python
     gymnasium.make("gem/WordSearch-v0", num_words=5, max_turns=20, show_words=False, hard=False,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``mark(start_row, start_col, end_row, end_col)``.
     ``num_words`` may be 1..10. Presets: ``gem/WordSearch-Easy-v0`` (``show_words=True``),
     ``-Hard-v0`` (``hard=True``: rarer words), ``-Random-v0`` (``randomize=True``); all with 5 words
     and 20 turns.

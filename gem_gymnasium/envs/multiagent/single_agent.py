@@ -76,7 +76,7 @@ class SingleAgentEnv(TextEnv[str]):
     ```python
     gymnasium.make("gem/TicTacToe-vsRandom-v0", game="TicTacToe", opponent="random", seat=0,
                    game_kwargs=None, format_error_reward=-0.1, end_on_format_error=False,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
     ``opponent`` is ``"random"``, ``"scripted"``, a policy ``f(observation, info) -> str`` (for
     example an LLM client), or a mapping from seat name to one of these. ``game_kwargs`` go to

@@ -128,6 +128,7 @@ class CodeEnv(DatasetEnv):
     gymnasium.make("gem/Code-v0", source=None, hub_name=None, split=None,
                    question_key="problem", test_key="tests", case_timeout=2.0, memory_mb=512,
                    max_tests=12, isolation="auto", sequential=False, num_shards=1, shard=None,
+                   answer_format=None,
                    prompt_template=None, format_error_reward=-0.1, render_mode=None)
     ```
     ``max_tests``: problems with more cases run the ``max_tests`` longest inputs (as GEM does).

@@ -63,6 +63,7 @@ class MathEnv(DatasetEnv):
     gymnasium.make("gem/Math-v0", source=None, hub_name=None, hub_config=None, split=None,
                    question_key="problem", answer_key="answer", grade_timeout=5.0,
                    use_math_verify=True, sequential=False, num_shards=1, shard=None,
+                   answer_format=None,
                    prompt_template=None, format_error_reward=-0.1, render_mode=None)
     ```
     ``source``: ``None`` (the offline sample; hub-backed ids log a one-line notice), ``"hub"`` (the
