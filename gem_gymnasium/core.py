@@ -122,6 +122,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             "reply_format",
             "extract_answer",
             "_format_error_detail",
+            "_rewrites_examples",
         }
     )
 
@@ -192,6 +193,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
                 raise ValueError(f"{name}: answer_format='tool_call' needs move tools; it has none")
             require_schema_validator()
         self.reply_format = fmt
+        self._rewrites_examples = fmt.kind != "boxed"  # one flag on the hot path
         #: The answer format in force, as given to ``make`` (``"boxed"``, ``("<m>", "</m>")``).
         self.answer_format = fmt.spec
         self._format_error_detail = ""  # why the last tool call was not a move
@@ -324,7 +326,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             observation = f"{rules}\n\n{prompt}"
         else:
             observation = "\n\n".join(filter(None, (rules, state, prompt)))
-        if self.reply_format.kind != "boxed":
+        if self._rewrites_examples:
             observation = self._present_rules(observation)
         info = {"turn": 0, "max_turns": self.max_turns, "valid_action": True, "format_error": False}
         return observation, info
@@ -368,7 +370,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
 
         state = self.describe_state()
         observation = f"{feedback}\n\n{state}\n\n{tail}" if state else f"{feedback}\n\n{tail}"
-        if self.reply_format.kind != "boxed":
+        if self._rewrites_examples:
             observation = self.present(observation)
         info = {
             "turn": turn,

@@ -259,3 +259,45 @@ def test_make_vec_carries_the_ids(mode: str) -> None:
             assert infos["response_retokenized"][i] is False or not infos["response_retokenized"][i]
     finally:
         envs.close()
+
+
+def test_rollout_with_a_tiny_model_keeps_the_sampled_ids() -> None:
+    """The trainer's loop: generate from ``info["prompt_ids"]``, step with the sampled ids."""
+    from types import SimpleNamespace
+
+    from gem_gymnasium.trainers.engines.base import SamplingParams
+    from gem_gymnasium.trainers.engines.hf import HFEngine
+    from gem_gymnasium.trainers.tiny import build_model
+    from gem_gymnasium.wrappers import apply_wrappers
+
+    tokenizer = TOKENIZERS["tiny"]()
+    engine = HFEngine(build_model(tokenizer), tokenizer, SimpleNamespace(generate_batch_size=2))
+    envs = gym.make_vec(
+        "gem/Sudoku-Easy-v0",
+        num_envs=2,
+        wrappers=[partial(apply_wrappers, spec="concat_chat", tokenizer=tokenizer, token_ids=True)],
+        end_on_format_error=False,
+    )
+    try:
+        _, infos = envs.reset(seed=0)
+        for _ in range(3):
+            prompts = [list(p) for p in infos["prompt_ids"]]
+            generations = engine.generate(
+                prompts, SamplingParams(max_new_tokens=6, temperature=1.0)
+            )
+            actions = tuple(SampledResponse(g.text, g.response_ids) for g in generations)
+            _, _, terminated, _, infos = envs.step(actions)
+            for i, gen in enumerate(generations):
+                if terminated[i]:
+                    continue
+                ids = list(infos["prompt_ids"][i])
+                assert ids[: len(prompts[i])] == prompts[i]
+                assert (
+                    ids[len(prompts[i]) : len(prompts[i]) + len(gen.response_ids)]
+                    == gen.response_ids
+                )
+                mask = list(infos["loss_mask"][i])[len(prompts[i]) :]
+                assert mask[: len(gen.response_ids)] == [1] * len(gen.response_ids)
+                assert not any(mask[len(gen.response_ids) :])
+    finally:
+        envs.close()
