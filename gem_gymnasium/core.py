@@ -281,6 +281,11 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             self._format_error_detail = str(error)
             return None
 
+    def tool_instructions(self) -> str:
+        """The sentence that tells a tool-calling agent how to act (shown at reset and with
+        every tool-call format error)."""
+        return self.reply_format.describe(self.move_tools)
+
     def present(self, text: str) -> str:
         r"""Text written for ``\boxed{}`` answers, with its examples in the format in force."""
         return self.reply_format.rewrite_examples(text, self.move_tools)
@@ -334,7 +339,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
     def _present_rules(self, observation: str) -> str:
         observation = self.present(observation)
         if self.reply_format.kind == "tool_call":
-            observation = f"{observation}\n\n{self.reply_format.describe(self.move_tools)}"
+            observation = f"{observation}\n\n{self.tool_instructions()}"
         return observation
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
@@ -444,7 +449,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         if self.reply_format.kind != "tool_call":
             return self.format_error_message()
         detail = self._format_error_detail or "no tool call found"
-        return f"Format error: {detail}. {self.reply_format.describe(self.move_tools)}"
+        return f"Format error: {detail}. {self.tool_instructions()}"
 
     def format_error_message(self) -> str:
         r"""Feedback for an action without a usable ``\boxed{}`` answer."""

@@ -161,7 +161,10 @@ def test_tools_for_needs_no_env_instance() -> None:
         ("gem/Math-v0", {"answer": ["text"]}),
         ("gem/RG-Ab-v0", {"answer": ["text"]}),
         ("gem/TicTacToe-vsRandom-v0", {"mark": ["cell"]}),
-        ("gem/Negotiation-vsRandom-v0", {"propose": ["counts"], "accept": [], "reject": []}),
+        (
+            "gem/Negotiation-vsRandom-v0",
+            {"propose": ["counts"], "accept": [], "reject": [], "say": ["text"]},
+        ),
     ],
 )
 def test_declared_tools(env_id: str, expected: dict[str, list[str]]) -> None:
@@ -343,3 +346,29 @@ def test_tool_calls_without_jsonschema_name_the_extra(monkeypatch: pytest.Monkey
     )
     with pytest.raises(gym.error.DependencyNotInstalled, match=r"gem-gymnasium\[tools\]"):
         gem_gymnasium.make("gem/GuessTheNumber-v0", answer_format="tool_call")
+
+
+def test_a_turn_may_call_say_besides_its_move_where_players_talk() -> None:
+    env = gem_gymnasium.make("gem/PrisonersDilemma-vsRandom-v0", answer_format="tool_call")
+    obs, _ = env.reset(seed=0)
+    assert "add say(text) to send a message" in obs
+    _, _, _, _, info = env.step(
+        hermes("say", {"text": "Let us cooperate."}) + hermes("choose", {"move": "C"})
+    )
+    assert info["valid_action"] and not info["format_error"]
+    assert "Let us cooperate." in env.unwrapped.game.observe("player_1")
+    obs, *_, info = env.step(hermes("say", {"text": "hi"}))
+    assert info["format_error"] and obs.startswith(
+        "Format error: 0 move calls; make exactly one of choose(move)"
+    )
+    obs, *_, info = env.step(
+        hermes("say", {"text": "a"})
+        + hermes("say", {"text": "b"})
+        + hermes("choose", {"move": "D"})
+    )
+    assert info["format_error"] and "2 say calls" in obs
+    # Games without a message channel have no say tool: it is an unknown tool there.
+    ttt = gem_gymnasium.make("gem/TicTacToe-vsRandom-v0", answer_format="tool_call")
+    ttt.reset(seed=0)
+    obs, *_, info = ttt.step(hermes("say", {"text": "hi"}) + hermes("mark", {"cell": 5}))
+    assert info["format_error"] and "unknown tool 'say'; the tools are mark(cell)" in obs

@@ -42,6 +42,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv
 
+from gem_gymnasium.actions import MoveTool
 from gem_gymnasium.parsing import last_boxed, last_tagged
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
@@ -132,6 +133,11 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         max_length: Bound of every agent's observation and action :class:`TextSpace`.
         render_mode: ``None``, ``"ansi"`` (``render()`` returns the full state) or ``"human"``.
     """
+
+    #: The move tools of the game (``answer_format="tool_call"`` in the one-seat view).
+    move_tools: ClassVar[tuple[MoveTool, ...]] = ()
+    #: Whether the other players see a mover's ``<message>`` (the one-seat view adds ``say``).
+    has_messages: ClassVar[bool] = False
 
     metadata: ClassVar[dict[str, Any]] = {
         "render_modes": ["ansi", "human"],

@@ -99,6 +99,8 @@ class raw_env(TextAECEnv[Move]):
         MoveTool("accept", "Accept the other player's proposal.", (), "accept"),
         MoveTool("reject", "Reject the other player's proposal.", (), "reject"),
     )
+    #: Players may talk: ``<message>`` tags, or the ``say`` tool in the one-seat view.
+    has_messages = True
 
     metadata = {**TextAECEnv.metadata, "name": "negotiation_v0"}  # noqa: RUF012
 

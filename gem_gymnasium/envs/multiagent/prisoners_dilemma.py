@@ -91,6 +91,8 @@ class raw_env(TextSpaces, ParallelEnv):
             (Param("move", "choice", "C to cooperate, D to defect.", ("C", "D")),),
         ),
     )
+    #: Players may talk: ``<message>`` tags, or the ``say`` tool in the one-seat view.
+    has_messages = True
 
     metadata: ClassVar[dict[str, Any]] = {
         "render_modes": ["ansi", "human"],

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from gem_gymnasium.actions import MoveTool
+from gem_gymnasium.actions import MoveTool, Param, ToolCallError, move_text, parse_tool_calls
 from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.multiagent import load_game
 from gem_gymnasium.envs.multiagent.base import compose, extract_message
@@ -24,6 +24,13 @@ __all__ = ["BUILTIN_OPPONENTS", "SingleAgentEnv"]
 #: Opponents given by name: ``"random"`` (a uniformly random legal move) and ``"scripted"``
 #: (each game's simple built-in strategy, e.g. win-or-block for TicTacToe, tit for tat).
 BUILTIN_OPPONENTS = ("random", "scripted")
+
+#: The message tool of games with a message channel: a turn may call it besides its move.
+SAY = MoveTool(
+    "say",
+    "Send a message to the other players with this turn's move.",
+    (Param("text", "string", "The message."),),
+)
 
 _MAX_OPPONENT_STEPS = 100_000  # a bound on opponent moves between two agent moves
 
@@ -43,7 +50,8 @@ class SingleAgentEnv(TextEnv[str]):
     the move from another format instead, ``"tool_call"`` against the game's move tools
     (TicTacToe ``mark(cell)``, ConnectFour ``drop(column)``, KuhnPoker ``act(action)``,
     PrisonersDilemma ``choose(move)``, Negotiation ``propose(counts)``/``accept()``/``reject()``);
-    ``info["legal_moves"]`` is then written in that format.
+    ``info["legal_moves"]`` is then written in that format. Games with a message channel add a
+    ``say(text)`` tool: a turn may then hold two calls, the move and a message.
 
     ## Observation Space
     Text: the seat's observation in the game (rules at the start, then what the other players
@@ -128,7 +136,7 @@ class SingleAgentEnv(TextEnv[str]):
         self.game_name = game
         self.seat = agents[seat]
         self.opponents = self._resolve_opponents(opponent, [a for a in agents if a != self.seat])
-        self.move_tools = type(raw).move_tools
+        self.move_tools = self.declared_tools(game)
         # The most moves the agent can make: rounds, or its share of the game's turn limit.
         max_turns = raw.max_cycles if self.parallel else math.ceil(raw.max_turns / len(agents))
         super().__init__(
@@ -143,7 +151,9 @@ class SingleAgentEnv(TextEnv[str]):
 
     @classmethod
     def declared_tools(cls, game: str = "TicTacToe", **kwargs: Any) -> tuple[MoveTool, ...]:
-        return load_game(game).raw_env.move_tools
+        """The game's move tools, plus ``say(text)`` where the game has a message channel."""
+        raw_env = load_game(game).raw_env
+        return (*raw_env.move_tools, *((SAY,) if raw_env.has_messages else ()))
 
     @staticmethod
     def _resolve_opponents(
@@ -245,11 +255,43 @@ class SingleAgentEnv(TextEnv[str]):
         r"""The action in the game's own form: the move as ``\boxed{}``, messages kept."""
         text = action if isinstance(action, str) else str(action.get("content") or "")
         message = extract_message(text)
+        if self.reply_format.kind == "tool_call":
+            move, said = self._move_and_message(action)
+            message = said if said is not None else message
+        else:
+            move = self.extract_answer(action)
         kept = f"<message>{message}</message>" if message else ""
-        move = self.extract_answer(action)
         if move is None or "{" in move or "}" in move:  # braces would change the boxed move
             return kept  # no move: the game's format error
         return f"{kept}\\boxed{{{move}}}"
+
+    def tool_instructions(self) -> str:
+        if SAY not in self.move_tools:
+            return super().tool_instructions()
+        moves = ", ".join(t.signature() for t in self.move_tools if t is not SAY)
+        return f"Act by calling one move tool per turn: {moves}; add say(text) to send a message."
+
+    def _move_and_message(self, action: str | Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The move text and the ``say`` message of a tool-call action (several calls allowed:
+        one move and at most one message); on a problem the move is ``None`` and
+        ``_format_error_detail`` says why."""
+        try:
+            calls = parse_tool_calls(action)
+            says = [c for c in calls if c.name == SAY.name and SAY in self.move_tools]
+            moves = [c for c in calls if c not in says]
+            if len(says) > 1:
+                raise ToolCallError(f"{len(says)} say calls; send at most one message per turn")
+            message = move_text(says[0], self.move_tools) if says else None
+            texts = [move_text(call, self.move_tools) for call in moves]  # unknown tools first
+            if len(texts) != 1:
+                names = ", ".join(t.signature() for t in self.move_tools if t is not SAY)
+                raise ToolCallError(f"{len(texts)} move calls; make exactly one of {names}")
+            move = texts[0]
+        except ToolCallError as error:
+            self._format_error_detail = str(error)
+            return None, None
+        self._format_error_detail = f"the call to {moves[0].name} is not a move of this game"
+        return move, message
 
     def render_text(self) -> str:
         if self._never_reset():

@@ -229,7 +229,7 @@ class DatasetEnv(TextEnv[str]):
 
     def _present_rules(self, observation: str) -> str:
         if self.reply_format.kind == "tool_call":
-            return f"{observation}\n\n{self.reply_format.describe(self.move_tools)}"
+            return f"{observation}\n\n{self.tool_instructions()}"
         return observation
 
     def parse_move(self, content: str) -> str | None:
