@@ -15,6 +15,7 @@ them and ``info["loss_mask"]`` marks the model's tokens with 1.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any, SupportsFloat
@@ -283,7 +284,10 @@ class ConcatenateObservations(_RecordTurns, gym.utils.RecordConstructorArgs):
         parts = []
         for index, turn in enumerate(self._turns):
             if index > 0 and self.include_action:
-                parts.append(_with_newline(turn["action"]))
+                action = turn["action"]
+                if isinstance(action, Mapping):  # an assistant message: show it as its JSON
+                    action = json.dumps(action, ensure_ascii=False, default=str)
+                parts.append(_with_newline(action))
             parts.append(_with_newline(turn["observation"]))
         return "".join(parts)
 

@@ -301,3 +301,20 @@ def test_rollout_with_a_tiny_model_keeps_the_sampled_ids() -> None:
                 assert not any(mask[len(gen.response_ids) :])
     finally:
         envs.close()
+
+
+def test_history_wrappers_keep_message_dict_actions() -> None:
+    from gem_gymnasium.wrappers import ConcatenateObservations
+
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"function": {"name": "guess", "arguments": '{"number": 10}'}}],
+    }
+    env = ConcatenateObservations(
+        gem_gymnasium.make("gem/GuessTheNumber-v0", answer_format="tool_call"), include_action=True
+    )
+    env.reset(seed=0)
+    obs, _, _, _, info = env.step(message)
+    assert '"name": "guess"' in obs
+    assert info["messages"][1] == message and info["messages"][2]["role"] == "tool"
