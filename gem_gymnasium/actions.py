@@ -60,6 +60,7 @@ _ALIASES = {"tag": "answer_tags"}  # QAEnv's name before every family took the o
 DIRECTION_CHOICES = ("up", "down", "left", "right")
 
 _TOOL_OPEN, _TOOL_CLOSE = "<tool_call>", "</tool_call>"
+_TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 _PARAM_KINDS = ("integer", "string", "integers", "choice")
 # How each kind of argument shows in a move text; loose on purpose (the examples in the rules use
 # placeholders such as ROW), the typed check comes after.
@@ -188,11 +189,17 @@ class MoveTool:
         return f"{self.name}({', '.join(p.name for p in self.params)})"
 
     def move_text(self, arguments: Mapping[str, Any]) -> str:
-        """The move text of a call whose arguments already passed the schema."""
-        text = self.template
-        for param in self.params:
-            text = text.replace(f"{{{param.name}}}", param.as_text(arguments[param.name]))
-        return text
+        """The move text of a call whose arguments already passed the schema.
+
+        Raises:
+            ToolCallError: A number no move text can hold (10**5000, an integral 1e308).
+        """
+        try:
+            values = {p.name: p.as_text(arguments[p.name]) for p in self.params}
+        except (ValueError, OverflowError) as error:  # int -> str has a digit limit
+            raise ToolCallError(f"an argument of {self.signature()} is too large") from error
+        # One pass, so a value that contains "{name}" is never substituted again.
+        return _TEMPLATE_FIELD.sub(lambda m: values[m.group(1)], self.template)
 
     def split(self, content: str) -> list[str] | None:
         """The pieces of a move text that fill the template's arguments, or ``None``."""
@@ -363,7 +370,10 @@ def _check_arguments(tool: MoveTool, arguments: Any) -> None:
     import jsonschema  # only tool-call envs pay for the import
 
     validator = _validator(tool)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
+    try:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
+    except ValueError as overflow:  # the validator's message reprs an int past the digit limit
+        raise ToolCallError(f"an argument of {tool.signature()} is too large") from overflow
     if error is not None:
         where = "".join(f"[{p!r}]" for p in error.absolute_path)
         raise ToolCallError(

@@ -164,7 +164,22 @@ def hostile_tool_calls(
     """:data:`FIXED_HOSTILE_TOOL_CALLS`, then calls of the env's own tools with wrong arguments."""
     yield from FIXED_HOSTILE_TOOL_CALLS
     tools = [t.schema()["function"] for t in getattr(env.unwrapped, "move_tools", ())]
-    values: list[Any] = [None, True, -1, 0, 10**40, 1.5, float("nan"), "", "x" * 300, [], {}, [1]]
+    values: list[Any] = [
+        None,
+        True,
+        -1,
+        0,
+        10**40,
+        10**5000,
+        1e308,
+        1.5,
+        float("nan"),
+        "",
+        "x" * 300,
+        [],
+        {},
+        [1],
+    ]
     for _ in range(count):
         tool = tools[int(rng.integers(len(tools)))] if tools else {"name": "t", "parameters": {}}
         names = [*tool["parameters"].get("properties", {}), "extra"]
@@ -173,8 +188,13 @@ def hostile_tool_calls(
             for _ in range(int(rng.integers(0, 4)))
         }
         call = {"name": tool["name"], "arguments": arguments}
+        try:
+            encoded = json.dumps(call)
+        except ValueError:  # a number past int -> str's digit limit: only a dict can carry it
+            yield {"role": "assistant", "tool_calls": [{"type": "function", "function": call}]}
+            continue
         if rng.random() < 0.5:
-            yield f"<tool_call>{json.dumps(call)}</tool_call>"
+            yield f"<tool_call>{encoded}</tool_call>"
         else:
             function = {"name": call["name"], "arguments": json.dumps(arguments)}
             yield {"role": "assistant", "tool_calls": [{"type": "function", "function": function}]}
@@ -359,7 +379,7 @@ def _survive(env: gym.Env, actions: Iterable[Any], seed: int, what: str, explain
     env.reset(seed=seed)
     for action in actions:
         obs, reward, terminated, truncated, info = env.step(action)
-        shown = repr(action)[:60]
+        shown = action[:60] if isinstance(action, str) else f"a {type(action).__name__}"
         assert env.observation_space.contains(obs), f"{what}: observation outside the space"
         assert math.isfinite(reward), f"{what}: non-finite reward after {shown}"
         if explain and info.get("format_error"):

@@ -372,3 +372,22 @@ def test_a_turn_may_call_say_besides_its_move_where_players_talk() -> None:
     ttt.reset(seed=0)
     obs, *_, info = ttt.step(hermes("say", {"text": "hi"}) + hermes("mark", {"cell": 5}))
     assert info["format_error"] and "unknown tool 'say'; the tools are mark(cell)" in obs
+
+
+def test_values_are_substituted_once_and_huge_numbers_are_refused() -> None:
+    write = MoveTool(
+        "write",
+        "W.",
+        (Param("text", "string", "T."), Param("row", "integer", "R.")),
+        "{text} {row}",
+    )
+    assert write.move_text({"text": "{row}", "row": 3}) == "{row} 3"
+    with pytest.raises(ToolCallError, match=r"an argument of reveal\(row, col\) is too large"):
+        move_text(ToolCall("reveal", {"row": 10**5000, "col": 1}), TOOLS)
+    env = gem_gymnasium.make(
+        "gem/GuessTheNumber-v0", answer_format="tool_call", end_on_format_error=False
+    )
+    env.reset(seed=0)
+    for huge in ({"number": 10**5000}, {"number": [10**5000]}):
+        obs, *_, info = env.step({"name": "guess", "arguments": huge})
+        assert info["format_error"] and "too large" in obs
