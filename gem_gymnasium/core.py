@@ -21,7 +21,7 @@ Hooks, in the order an episode calls them::
     parse_move(content)           the move text -> a move, or None for a format error
     play(move) -> Outcome | str   apply a legal or illegal move (a str: an ordinary move's feedback)
     turn_limit_reward() -> float  paid once when max_turns runs out
-    random_reply() -> str         a well-formed random reply in the default answer format
+    sample_random_action() -> str a well-formed random action (in the default answer format)
 
 How the move text is read is the env's answer format (:mod:`gem_gymnasium.actions`):
 ``answer_format="boxed"`` (the default), ``"answer_tags"``, ``"code_block"``, ``"tool_call"``
@@ -32,6 +32,7 @@ feedback are written for ``\boxed{}``; under another format their examples are s
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -44,6 +45,7 @@ from gymnasium.utils import seeding
 from gem_gymnasium.actions import (
     AnswerFormat,
     MoveTool,
+    Param,
     ToolCallError,
     move_text,
     parse_tool_calls,
@@ -127,9 +129,11 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
     )
 
     #: The moves as function tools (what ``answer_format="tool_call"`` calls), in the order the
-    #: prompt lists them. Every family declares them; :func:`~gem_gymnasium.actions.tools_for`
-    #: reads them without an instance.
-    move_tools: ClassVar[tuple[MoveTool, ...]] = ()
+    #: prompt lists them; :func:`~gem_gymnasium.actions.tools_for` reads them without an
+    #: instance. Games declare their own; the default takes the move text whole.
+    move_tools: ClassVar[tuple[MoveTool, ...]] = (
+        MoveTool("answer", "Give your answer or move.", (Param("text", "string", "The answer."),)),
+    )
     #: The family's answer format when ``answer_format`` is not given.
     default_answer_format: ClassVar[str] = "boxed"
 
@@ -246,13 +250,28 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         """Reward added on the turn that exhausts ``max_turns`` without a win or loss."""
         return 0.0
 
-    def random_reply(self) -> str:
-        """A well-formed random reply in :attr:`default_answer_format` (parses; legal where cheap)."""
+    def sample_random_action(self) -> str:
+        """A well-formed random action for the current state (it parses; legal where cheap).
+
+        Subclasses write it in :attr:`default_answer_format`; the callers get it in the answer
+        format in force (``__init_subclass__`` wraps every override with the translation).
+        """
         raise NotImplementedError
 
-    def sample_random_action(self) -> str:
-        """A well-formed random action for the current state, in the answer format in force."""
-        reply = self.random_reply()
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        sampler = cls.__dict__.get("sample_random_action")
+        if sampler is not None and not hasattr(sampler, "__in_answer_format__"):
+
+            @functools.wraps(sampler)
+            def sample_random_action(self: TextEnv) -> str:
+                return self._in_answer_format(sampler(self))
+
+            sample_random_action.__in_answer_format__ = True  # type: ignore[attr-defined]
+            cls.sample_random_action = sample_random_action  # type: ignore[method-assign]
+
+    def _in_answer_format(self, reply: str) -> str:
+        """A reply written in :attr:`default_answer_format`, in the format in force."""
         fmt = self.reply_format
         if fmt.kind == self.default_answer_format:
             return reply

@@ -367,7 +367,7 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
             return Outcome(f"Correct: {letter}. The crossword is complete!", reward, won=True)
         return Outcome(f"Correct: {letter} at row {row}, column {col}.", reward)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         rng = self.action_space.np_random
         empty = [
             (r, c)

@@ -235,6 +235,6 @@ class FifteenPuzzle(TextEnv[str]):
     def turn_limit_reward(self) -> float:
         return tiles_in_place(self.board) / (self.num_rows**2 - 1)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         moves = legal_moves(self.board, self.num_rows)
         return f"\\boxed{{{moves[int(self.action_space.np_random.integers(len(moves)))]}}}"

@@ -247,6 +247,6 @@ class Game2048(TextEnv[str]):
         self.best = largest
         return reward
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         choices = self.legal_moves() or list(DIRECTIONS)
         return f"\\boxed{{{choices[int(self.action_space.np_random.integers(len(choices)))]}}}"

@@ -156,7 +156,7 @@ class GuessTheNumber(TextEnv[int]):
             return 0.0  # this turn's guess was invalid or a format error
         return 1.0 - abs(self.last_guess - self.secret) / (self.max_number - self.min_number)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         choices = [n for n in range(self.min_number, self.max_number + 1) if n not in self.guessed]
         guess = int(self.action_space.np_random.choice(choices)) if choices else self.min_number
         return f"\\boxed{{{guess}}}"

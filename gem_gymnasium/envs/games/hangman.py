@@ -205,7 +205,7 @@ class Hangman(TextEnv[str]):
         self.revealed = [True] * self.word_length
         return Outcome(feedback, reward=0.5 * hidden / self.word_length + 0.5, won=True)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         rng = self.action_space.np_random
         letters = [c for c in string.ascii_uppercase if c not in self.guessed_letters]
         if letters and rng.random() < 0.8:

@@ -231,7 +231,7 @@ class Mastermind(TextEnv[Code]):
             reward=reward,
         )
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         rng = self.action_space.np_random
         guessed = {g for g, _, _ in self.history}
         guess: Code = ()

@@ -320,7 +320,7 @@ class Minesweeper(TextEnv[Move]):
             )
         return Outcome(f"Revealed {newly} cell(s) from ({r}, {c}).", reward=reward)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         rng = self.action_space.np_random
         hidden = [
             (r, c, self.flagged[r][c])

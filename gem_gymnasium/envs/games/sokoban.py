@@ -182,7 +182,7 @@ class Sokoban(TextEnv[str]):
     def turn_limit_reward(self) -> float:
         return self._on_target() / self.num_boxes
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         legal = [
             d
             for d in DIRECTIONS

@@ -215,7 +215,7 @@ class Sudoku(TextEnv[Move]):
             )
         return Outcome(f"Correct: {value} at R{row} C{col}.", reward=reward)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         rng = self.action_space.np_random
         empty = [i for i, v in enumerate(self.board) if not v]
         cell = int(rng.choice(empty)) if empty else int(rng.integers(self.size * self.size))

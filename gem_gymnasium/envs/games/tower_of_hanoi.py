@@ -192,7 +192,7 @@ class TowerOfHanoi(TextEnv[Move]):
     def turn_limit_reward(self) -> float:
         return len(self.pegs["C"]) / self.num_disks
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         moves = legal_moves(self.pegs)
         source, target = moves[int(self.action_space.np_random.integers(len(moves)))]
         return f"\\boxed{{{source} {target}}}"

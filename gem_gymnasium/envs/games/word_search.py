@@ -291,7 +291,7 @@ class WordSearch(TextEnv[Segment]):
             return Outcome(f"You found {word}, the last word!", reward, won=True)
         return Outcome(f"You found {word}!", reward)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         rng = self.action_space.np_random
         size = max(len(self.grid), 2)
         length = int(rng.integers(2, size + 1))

@@ -216,7 +216,7 @@ class Wordle(TextEnv[str]):
             )
         return Outcome(f"Feedback on {guess}:\n{spaced(guess)}\n{spaced(feedback)}", reward=reward)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         guessed = {g for g, _ in self.guesses}
         rng = self.action_space.np_random
         for _ in range(8):  # nearly always the first draw: at most max_turns words are guessed

@@ -190,7 +190,7 @@ class SingleAgentEnv(TextEnv[str]):
     def rules(self) -> str:
         return self.game.observe(self.seat)
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         moves = self.legal_actions()
         if not moves:
             return "\\boxed{pass}"

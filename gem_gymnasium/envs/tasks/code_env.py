@@ -214,7 +214,7 @@ class CodeEnv(DatasetEnv):
             return "Format error: no code found. Put your program in a ```python code block."
         return "Format error: no program found. Put your program inside \\boxed{...}."
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         programs = (
             "print(input())",
             "import sys\nprint(len(sys.stdin.read().split()))",

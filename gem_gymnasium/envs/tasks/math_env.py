@@ -121,7 +121,7 @@ class MathEnv(DatasetEnv):
     def format_error_message(self) -> str:
         return "Format error: no answer found. Put your final answer inside \\boxed{...}."
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         return f"The answer is \\boxed{{{int(self.action_space.np_random.integers(0, 100))}}}."
 
 

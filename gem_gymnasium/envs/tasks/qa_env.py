@@ -163,6 +163,6 @@ class QAEnv(DatasetEnv):
     def format_error_message(self) -> str:
         return "Format error: no answer found. Put your final answer inside \\boxed{...}."
 
-    def random_reply(self) -> str:
+    def sample_random_action(self) -> str:
         word = _RANDOM_ANSWERS[int(self.action_space.np_random.integers(len(_RANDOM_ANSWERS)))]
         return f"<answer>{word}</answer>"
