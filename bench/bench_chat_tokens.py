@@ -66,6 +66,7 @@ def episode(tokenizer: Any, seed: int, turns: int, answer_format: str, exact: bo
     )
     eos = tokenizer.eos_token_id
     prompts, encoded, seconds = [], [], []
+    reply_ids: list[int] = []
     start = time.perf_counter()
     text, info = env.reset(seed=seed)
     for turn in range(turns):
