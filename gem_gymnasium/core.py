@@ -18,15 +18,22 @@ Hooks, in the order an episode calls them::
     rules() -> str                the task description shown at reset
     describe_state() -> str       the current board / state, shown after every turn
     action_prompt() -> str        what to enter next
-    parse_move(content)           the boxed content -> a move, or None for a format error
+    parse_move(content)           the move text -> a move, or None for a format error
     play(move) -> Outcome | str   apply a legal or illegal move (a str: an ordinary move's feedback)
     turn_limit_reward() -> float  paid once when max_turns runs out
-    sample_random_action() -> str a well-formed random action
+    sample_random_action() -> str a well-formed random action (in the default answer format)
+
+How the move text is read is the env's answer format (:mod:`gem_gymnasium.actions`):
+``answer_format="boxed"`` (the default), ``"answer_tags"``, ``"code_block"``, ``"tool_call"``
+(against the class's :attr:`~TextEnv.move_tools`) or a pair of delimiters. Rules, prompts and
+feedback are written for ``\boxed{}``; under another format their examples are shown in it.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -35,6 +42,15 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from gymnasium.utils import seeding
 
+from gem_gymnasium.actions import (
+    AnswerFormat,
+    MoveTool,
+    Param,
+    ToolCallError,
+    move_text,
+    parse_tool_calls,
+    require_schema_validator,
+)
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
@@ -99,6 +115,10 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         format_error_reward: Reward for an action with no parsable ``\\boxed{}`` answer.
         end_on_format_error: Whether a format error ends the episode.
         max_length: Bound of the observation and action :class:`TextSpace`, in characters.
+        answer_format: Where the move sits in the reply: ``"boxed"``, ``"answer_tags"``,
+            ``"code_block"``, ``"tool_call"`` or ``(opening, closing)`` delimiters; ``None``
+            is the family's :attr:`default_answer_format`.
+        action_format: Another name for ``answer_format`` (give one of them).
         render_mode: ``None``, ``"ansi"`` (``render()`` returns the state text) or ``"human"``
             (``render()`` prints it).
     """
@@ -117,8 +137,22 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             "_np_random_seed",
             "format_error_reward",
             "end_on_format_error",
+            "answer_format",
+            "reply_format",
+            "extract_answer",
+            "_format_error_detail",
+            "_rewrites_examples",
         }
     )
+
+    #: The moves as function tools (what ``answer_format="tool_call"`` calls), in the order the
+    #: prompt lists them; :func:`~gem_gymnasium.actions.tools_for` reads them without an
+    #: instance. Games declare their own; the default takes the move text whole.
+    move_tools: ClassVar[tuple[MoveTool, ...]] = (
+        MoveTool("answer", "Give your answer or move.", (Param("text", "string", "The answer."),)),
+    )
+    #: The family's answer format when ``answer_format`` is not given.
+    default_answer_format: ClassVar[str] = "boxed"
 
     # --- set by __init__ ---------------------------------------------------------------------
     max_turns: int
@@ -138,6 +172,8 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         end_on_format_error: bool = True,
         max_length: int = DEFAULT_MAX_LENGTH,
         render_mode: str | None = None,
+        answer_format: str | tuple[str, str] | None = None,
+        action_format: str | tuple[str, str] | None = None,
     ) -> None:
         if not isinstance(max_turns, int) or isinstance(max_turns, bool):
             raise TypeError(f"{type(self).__name__}: max_turns must be an int, got {max_turns!r}")
@@ -153,6 +189,45 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         self.turn = 0
         self.done = True
         self._uniforms: list[float] = []  # TextEnv.randint's pending draws, last one first
+        self._set_answer_format(answer_format, action_format)
+
+    def _set_answer_format(
+        self,
+        answer_format: str | tuple[str, str] | None,
+        action_format: str | tuple[str, str] | None,
+    ) -> None:
+        name = type(self).__name__
+        both = answer_format is not None and action_format is not None
+        if both and AnswerFormat.of(answer_format) != AnswerFormat.of(action_format):
+            raise ValueError(f"{name}: answer_format and action_format disagree; give one")
+        chosen = answer_format if answer_format is not None else action_format
+        try:
+            fmt = AnswerFormat.of(self.default_answer_format if chosen is None else chosen)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+        if fmt.kind == "tool_call":
+            if not self.move_tools:
+                raise ValueError(f"{name}: answer_format='tool_call' needs move tools; it has none")
+            require_schema_validator()
+        self.reply_format = fmt
+        self._rewrites_examples = fmt.kind != "boxed"  # one flag on the hot path
+        #: The answer format in force, as given to ``make`` (``"boxed"``, ``("<m>", "</m>")``).
+        self.answer_format = fmt.spec
+        self._format_error_detail = ""  # why the last tool call was not a move
+        # The default boxed format keeps the class-level last_boxed (the hot path).
+        if fmt.kind == "tool_call":
+            self.extract_answer = self._tool_call_move
+        elif fmt.kind != "boxed":
+            self.extract_answer = fmt.extract
+
+    @classmethod
+    def declared_tools(cls, **kwargs: Any) -> tuple[MoveTool, ...]:
+        """The move tools an env made with ``kwargs`` has (the class's own by default)."""
+        return cls.move_tools
+
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        """This env's move tools in OpenAI's format (for ``apply_chat_template(tools=...)``)."""
+        return [tool.schema() for tool in self.move_tools]
 
     # --- hooks for subclasses -------------------------------------------------------------------
 
@@ -189,12 +264,63 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         return 0.0
 
     def sample_random_action(self) -> str:
-        """A well-formed random action for the current state (it parses; legal where cheap)."""
+        """A well-formed random action for the current state (it parses; legal where cheap).
+
+        Subclasses write it in :attr:`default_answer_format`; the callers get it in the answer
+        format in force (``__init_subclass__`` wraps every override with the translation).
+        """
         raise NotImplementedError
 
-    #: The part of the action that counts (``action -> str | None``): the last ``\boxed{}``
-    #: by default; tasks that answer in ``<answer>`` tags override it with a method.
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        sampler = cls.__dict__.get("sample_random_action")
+        if sampler is not None and not hasattr(sampler, "__in_answer_format__"):
+
+            @functools.wraps(sampler)
+            def sample_random_action(self: TextEnv) -> str:
+                return self._in_answer_format(sampler(self))
+
+            sample_random_action.__in_answer_format__ = True  # type: ignore[attr-defined]
+            cls.sample_random_action = sample_random_action  # type: ignore[method-assign]
+
+    def _in_answer_format(self, reply: str) -> str:
+        """A reply written in :attr:`default_answer_format`, in the format in force."""
+        fmt = self.reply_format
+        if fmt.kind == self.default_answer_format:
+            return reply
+        content = AnswerFormat.of(self.default_answer_format).extract(reply)
+        return fmt.render("" if content is None else content, self.move_tools)
+
+    #: The move text of an action (``action -> str | None``): the last ``\boxed{}`` by default;
+    #: ``__init__`` replaces it per instance for the other answer formats.
     extract_answer = staticmethod(last_boxed)
+
+    def _tool_call_move(self, action: str | Mapping[str, Any]) -> str | None:
+        """The move text of the one tool call in ``action``; ``None`` (and why) if unusable."""
+        try:
+            calls = parse_tool_calls(action)
+            if len(calls) > 1:
+                raise ToolCallError(
+                    f"{len(calls)} tool calls in one reply; this game takes one move per turn"
+                )
+            text = move_text(calls[0], self.move_tools)
+            # Read only if the game cannot parse the text (a format error after all).
+            self._format_error_detail = (
+                f"the call to {calls[0].name} is not a move of this game ({text[:80]!r})"
+            )
+            return text
+        except ToolCallError as error:
+            self._format_error_detail = str(error)
+            return None
+
+    def tool_instructions(self) -> str:
+        """The sentence that tells a tool-calling agent how to act (shown at reset and with
+        every tool-call format error)."""
+        return self.reply_format.describe(self.move_tools)
+
+    def present(self, text: str) -> str:
+        r"""Text written for ``\boxed{}`` answers, with its examples in the format in force."""
+        return self.reply_format.rewrite_examples(text, self.move_tools)
 
     # --- randomness -----------------------------------------------------------------------------
 
@@ -237,15 +363,23 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             observation = f"{rules}\n\n{prompt}"
         else:
             observation = "\n\n".join(filter(None, (rules, state, prompt)))
+        if self._rewrites_examples:
+            observation = self._present_rules(observation)
         info = {"turn": 0, "max_turns": self.max_turns, "valid_action": True, "format_error": False}
         return observation, info
+
+    def _present_rules(self, observation: str) -> str:
+        observation = self.present(observation)
+        if self.reply_format.kind == "tool_call":
+            observation = f"{observation}\n\n{self.tool_instructions()}"
+        return observation
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Play one turn; see the module docstring for rewards and termination."""
         # The hot path of every rollout: one branch guards both misuse checks, and the common
         # turn (an ordinary move, ``play`` returned its feedback as a str, turns left) skips the
         # Outcome object and the ending logic.
-        if self.done or not isinstance(action, str):
+        if self.done or type(action) is not str:
             self._check_step(action)
         self.turn = turn = self.turn + 1
         answer = self.extract_answer(action)
@@ -273,6 +407,8 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
 
         state = self.describe_state()
         observation = f"{feedback}\n\n{state}\n\n{tail}" if state else f"{feedback}\n\n{tail}"
+        if self._rewrites_examples:
+            observation = self.present(observation)
         info = {
             "turn": turn,
             "max_turns": self.max_turns,
@@ -286,7 +422,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         return observation, reward, terminated, False, info
 
     def _check_step(self, action: object) -> None:
-        """Raise for a non-``str`` action or a step after the episode ended."""
+        """Raise for a non-``str`` action (or message dict) or a step after the episode ended."""
         self.check_action(action)
         if self.done:
             # reset() sets turn 0 and done False, so done at turn 0 means no episode yet.
@@ -295,7 +431,7 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
 
     def _format_error_outcome(self) -> Outcome:
         return Outcome(
-            feedback=self.format_error_message(),
+            feedback=self.reply_format_error(),
             reward=self.format_error_reward,
             valid=False,
             lost=self.end_on_format_error,
@@ -323,12 +459,29 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
     # --- helpers ---------------------------------------------------------------------------------
 
     def check_action(self, action: object) -> None:
-        """Raise ``TypeError`` for anything but a ``str`` (every ``str`` is a legal action)."""
-        if not isinstance(action, str):
-            raise TypeError(
-                f"{type(self).__name__} takes str actions (LLM text), got {type(action).__name__}: "
-                f"{action!r:.80}"
-            )
+        """Raise ``TypeError`` for anything but a ``str`` (every ``str`` is a legal action).
+
+        Under ``answer_format="tool_call"`` an OpenAI-style assistant message (a mapping) is an
+        action too.
+        """
+        if isinstance(action, str):
+            return
+        if isinstance(action, Mapping) and self.reply_format.kind == "tool_call":
+            return
+        accepted = "str actions (LLM text)"
+        if self.reply_format.kind == "tool_call":
+            accepted = "str actions (LLM text) or assistant message dicts"
+        raise TypeError(
+            f"{type(self).__name__} takes {accepted}, got {type(action).__name__}: {action!r:.80}"
+        )
+
+    def reply_format_error(self) -> str:
+        """The feedback for a format error: what was wrong with a tool call, else
+        :meth:`format_error_message` (whose examples :meth:`present` shows in the format)."""
+        if self.reply_format.kind != "tool_call":
+            return self.format_error_message()
+        detail = self._format_error_detail or "no tool call found"
+        return f"Format error: {detail}. {self.tool_instructions()}"
 
     def format_error_message(self) -> str:
         r"""Feedback for an action without a usable ``\boxed{}`` answer."""

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["last_boxed", "last_code_block", "last_tagged", "parse_int", "parse_ints"]
+__all__ = [
+    "last_boxed",
+    "last_code_block",
+    "last_delimited",
+    "last_tagged",
+    "parse_int",
+    "parse_ints",
+]
 
 _BOXED = "\\boxed{"
 _BOXED_OR_BRACE = re.compile(r"\\boxed\{|[{}]")
@@ -71,14 +78,22 @@ def _last_complete_box(text: str) -> str | None:
 
 def last_tagged(text: str, tag: str) -> str | None:
     """Content of the last complete ``<tag>...</tag>`` in ``text``, or ``None``."""
-    close = f"</{tag}>"
-    end = text.rfind(close)
+    return last_delimited(text, f"<{tag}>", f"</{tag}>")
+
+
+def last_delimited(text: str, opening: str, closing: str) -> str | None:
+    """Content between the last ``closing`` and the last ``opening`` before it, or ``None``.
+
+    >>> last_delimited("[[a]] then [[ b ]]", "[[", "]]")
+    'b'
+    """
+    end = text.rfind(closing)
     if end < 0:
         return None
-    start = text.rfind(f"<{tag}>", 0, end)
+    start = text.rfind(opening, 0, end)
     if start < 0:
         return None
-    return text[start + len(tag) + 2 : end].strip()
+    return text[start + len(opening) : end].strip()
 
 
 def last_code_block(

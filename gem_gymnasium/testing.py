@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import pickle
 import time
@@ -27,13 +28,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils.env_checker import check_env
 
+from gem_gymnasium.actions import AnswerFormat
 from gem_gymnasium.core import TextEnv
 from gem_gymnasium.registration import resolve_id
 
 __all__ = [
+    "ANSWER_FORMAT_VARIANTS",
     "CHECKS",
     "FIXED_HOSTILE_ACTIONS",
+    "FIXED_HOSTILE_TOOL_CALLS",
     "CheckResult",
+    "check_answer_formats",
     "check_determinism",
     "check_fuzz",
     "check_gymnasium_checker",
@@ -43,6 +48,7 @@ __all__ = [
     "check_type_error",
     "check_vector",
     "hostile_actions",
+    "hostile_tool_calls",
     "rollout",
     "run_checks",
 ]
@@ -124,6 +130,84 @@ def hostile_actions(rng: np.random.Generator, count: int) -> Iterator[str]:
             size = int(rng.integers(0, 40))
             yield "".join(pieces[j] for j in rng.integers(0, len(pieces), size=size))
 
+
+#: Tool-call actions every ``answer_format="tool_call"`` env must answer with a clear format
+#: error (or an invalid move), never an exception: bad JSON, unknown tools, missing, extra and
+#: mistyped arguments, absurd values, OpenAI messages that are malformed, several calls.
+FIXED_HOSTILE_TOOL_CALLS: tuple[str | dict[str, Any], ...] = (
+    "<tool_call></tool_call>",
+    "<tool_call>{</tool_call>",
+    "<tool_call>null</tool_call>",
+    "<tool_call>[1, 2]</tool_call>",
+    '<tool_call>{"arguments": {}}</tool_call>',
+    '<tool_call>{"name": 3}</tool_call>',
+    '<tool_call>{"name": "no_such_tool", "arguments": {}}</tool_call>',
+    '<tool_call>{"name": "' + "x" * 10_000 + '"}</tool_call>',
+    "<tool_call>" + "[" * 100_000 + "</tool_call>",
+    '<tool_call>{"name": "a", "arguments": ' + "9" * 5_000 + "}</tool_call>",
+    "<tool_call>" * 5_000,
+    "</tool_call>" * 5_000,
+    '{"tool_calls": []}',
+    '{"tool_calls": "guess"}',
+    '[{"name": "x"}, {"name": "y"}]',
+    '{"role": "assistant", "content": null, "tool_calls": [{"function": {"name": "x", '
+    '"arguments": "{not json"}}]}',
+    {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": 5}}]},
+    {"role": "assistant", "tool_calls": None},
+    {},
+)
+
+
+def hostile_tool_calls(
+    env: gym.Env, rng: np.random.Generator, count: int
+) -> Iterator[str | dict[str, Any]]:
+    """:data:`FIXED_HOSTILE_TOOL_CALLS`, then calls of the env's own tools with wrong arguments."""
+    yield from FIXED_HOSTILE_TOOL_CALLS
+    tools = [t.schema()["function"] for t in getattr(env.unwrapped, "move_tools", ())]
+    values: list[Any] = [
+        None,
+        True,
+        -1,
+        0,
+        10**40,
+        10**5000,
+        1e308,
+        1.5,
+        float("nan"),
+        "",
+        "x" * 300,
+        [],
+        {},
+        [1],
+    ]
+    for _ in range(count):
+        tool = tools[int(rng.integers(len(tools)))] if tools else {"name": "t", "parameters": {}}
+        names = [*tool["parameters"].get("properties", {}), "extra"]
+        arguments = {
+            names[int(rng.integers(len(names)))]: values[int(rng.integers(len(values)))]
+            for _ in range(int(rng.integers(0, 4)))
+        }
+        call = {"name": tool["name"], "arguments": arguments}
+        try:
+            encoded = json.dumps(call)
+        except ValueError:  # a number past int -> str's digit limit: only a dict can carry it
+            yield {"role": "assistant", "tool_calls": [{"type": "function", "function": call}]}
+            continue
+        if rng.random() < 0.5:
+            yield f"<tool_call>{encoded}</tool_call>"
+        else:
+            function = {"name": call["name"], "arguments": json.dumps(arguments)}
+            yield {"role": "assistant", "tool_calls": [{"type": "function", "function": function}]}
+
+
+#: One of each kind of answer format: the named ones and a pair of custom delimiters.
+ANSWER_FORMAT_VARIANTS: tuple[str | tuple[str, str], ...] = (
+    "boxed",
+    "answer_tags",
+    "code_block",
+    "tool_call",
+    ("<move>", "</move>"),
+)
 
 # --- individual checks ------------------------------------------------------------------------
 
@@ -235,6 +319,73 @@ def check_fuzz(
                 obs, info = env.reset()
     finally:
         env.close()
+
+
+def check_answer_formats(env_id: str, steps: int = 12, seed: int = 0, **make_kwargs: Any) -> None:
+    """Every answer format: the rules name it, the env's own random moves in it are never format
+    errors, an answer in another format is one, the same seed gives the same episode, and
+    hostile actions (tool calls included) raise nothing and get a clear format error."""
+    for variant in ANSWER_FORMAT_VARIANTS:
+        fmt = AnswerFormat.of(variant)
+        env = _make(env_id, answer_format=variant, end_on_format_error=False, **make_kwargs)
+        twin = _make(env_id, answer_format=variant, end_on_format_error=False, **make_kwargs)
+        try:
+            core = env.unwrapped
+            assert core.answer_format == fmt.spec, f"{variant}: answer_format not in force"
+            observation, _ = env.reset(seed=seed)
+            assert _names_format(observation, fmt, core), (
+                f"{variant}: the rules do not say how to answer: {observation[-300:]!r}"
+            )
+            trajectory = rollout(env, seed, steps)
+            errors = [t for t in trajectory[1:] if t[4].get("format_error")]
+            assert not errors, f"{variant}: a random well-formed move was a format error"
+            _assert_same(
+                trajectory, rollout(twin, seed, steps, _actions_of(twin, seed, steps)), variant
+            )
+            env.reset(seed=seed)
+            other = _other_format(core, fmt)
+            _, _, _, _, info = env.step(other)
+            assert info["format_error"], f"{variant}: {other[:60]!r} was read as a move"
+            hostile: Iterable[Any] = FIXED_HOSTILE_ACTIONS
+            if fmt.kind == "tool_call":
+                hostile = [*hostile, *hostile_tool_calls(env, np.random.default_rng(seed), 30)]
+            _survive(env, hostile, seed, variant, explain=fmt.kind != core.default_answer_format)
+        finally:
+            env.close()
+            twin.close()
+
+
+def _names_format(observation: str, fmt: AnswerFormat, core: Any) -> bool:
+    if fmt.kind == "tool_call":
+        return all(tool.name in observation for tool in core.move_tools)
+    marker = {"boxed": "\\boxed{", "answer_tags": "<answer>", "code_block": "```"}.get(fmt.kind)
+    return (marker or fmt.opening) in observation
+
+
+def _other_format(core: Any, fmt: AnswerFormat) -> str:
+    """A well-formed move written in a format other than ``fmt``."""
+    move = core.sample_random_action()
+    if fmt.kind == "tool_call":
+        content = "1"
+    else:
+        content = fmt.extract(move) if not isinstance(move, dict) else "1"
+    other = "answer_tags" if fmt.kind in ("boxed", "tool_call") else "boxed"
+    return AnswerFormat.of(other).render(content or "1")
+
+
+def _survive(env: gym.Env, actions: Iterable[Any], seed: int, what: str, explain: bool) -> None:
+    """Step through ``actions``: no exception, finite rewards, format errors explained (checked
+    for the formats other than the family's default, whose texts predate this check)."""
+    env.reset(seed=seed)
+    for action in actions:
+        obs, reward, terminated, truncated, info = env.step(action)
+        shown = action[:60] if isinstance(action, str) else f"a {type(action).__name__}"
+        assert env.observation_space.contains(obs), f"{what}: observation outside the space"
+        assert math.isfinite(reward), f"{what}: non-finite reward after {shown}"
+        if explain and info.get("format_error"):
+            assert "format error" in obs.lower(), f"{what}: unexplained format error: {obs[:200]!r}"
+        if terminated or truncated:
+            env.reset()
 
 
 def check_type_error(env_id: str, **make_kwargs: Any) -> None:
@@ -358,6 +509,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "passive_make": check_passive_make,
     "determinism": check_determinism,
     "fuzz": check_fuzz,
+    "answer_formats": check_answer_formats,
     "type_error": check_type_error,
     "pickle": check_pickle,
     "snapshot": check_snapshot,

@@ -7,6 +7,7 @@ registered.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -120,6 +121,73 @@ def test_fuzzed_actions_single_turn(actions: list[str], data: st.DataObject) -> 
     testing.check_fuzz(
         env_id, actions, seed=data.draw(st.integers(0, 2**31 - 1)), **_kwargs(env_id)
     )
+
+
+def test_every_answer_format(env_id: str) -> None:
+    testing.check_answer_formats(env_id, steps=_steps(env_id, 12, 2), **_kwargs(env_id))
+
+
+# Tool calls as a client would send them, right or wrong: names of the env's tools or not, any
+# JSON arguments, as Hermes blocks, OpenAI messages (dicts or JSON) or bare calls.
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def tool_call_actions(draw: st.DrawFn, names: list[str], properties: list[str]) -> object:
+    name = draw(st.sampled_from(names) | st.text(max_size=12))
+    arguments = draw(
+        st.dictionaries(st.sampled_from(properties) | st.text(max_size=8), _json_values, max_size=4)
+        | _json_values
+    )
+    call = {"name": name, "arguments": arguments}
+    encoded = json.dumps(call)
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    message = {"role": "assistant", "content": None, "tool_calls": [{"function": function}]}
+    return draw(
+        st.sampled_from(
+            [
+                f"I'll call it. <tool_call>{encoded}</tool_call>",
+                f"<tool_call>{encoded[: len(encoded) // 2]}</tool_call>",  # cut JSON
+                message,
+                json.dumps(message),
+                encoded,
+                f"<tool_call>{encoded}</tool_call><tool_call>{encoded}</tool_call>",
+            ]
+        )
+    )
+
+
+TOOL_CALL_IDS = MULTI_TURN_IDS + [i for i in ENV_IDS if i not in MULTI_TURN_IDS][::10]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_generated_tool_calls_get_clear_answers(data: st.DataObject) -> None:
+    env_id = data.draw(st.sampled_from(TOOL_CALL_IDS))
+    env = gem_gymnasium.make(env_id, answer_format="tool_call", **_kwargs(env_id))
+    tools = [t.schema()["function"] for t in env.unwrapped.move_tools]
+    names = [t["name"] for t in tools]
+    properties = [p for t in tools for p in t["parameters"]["properties"]] or ["x"]
+    try:
+        env.reset(seed=data.draw(st.integers(0, 2**31 - 1)))
+        for _ in range(data.draw(st.integers(1, 6))):
+            action = data.draw(tool_call_actions(names, properties))
+            observation, reward, terminated, truncated, info = env.step(action)
+            assert math.isfinite(reward)
+            if info["format_error"]:
+                first = observation.splitlines()[0]
+                assert first.startswith("Format error: "), first
+                assert len(first) > len("Format error: ") + 10, first
+            if terminated or truncated:
+                env.reset()
+    finally:
+        env.close()
 
 
 def test_same_trajectory_in_another_process() -> None:

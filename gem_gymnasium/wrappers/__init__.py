@@ -35,15 +35,22 @@ from typing import Any
 
 import gymnasium as gym
 
-from gem_gymnasium.wrappers.history import ApplyChatTemplate, ConcatenateObservations
+from gem_gymnasium.wrappers.history import (
+    ApplyChatTemplate,
+    ChatTokens,
+    ConcatenateObservations,
+    SampledResponse,
+)
 from gem_gymnasium.wrappers.stats import RecordLLMEpisodeStatistics
 from gem_gymnasium.wrappers.tool_use import UseTools
 
 __all__ = [
     "WRAPPERS",
     "ApplyChatTemplate",
+    "ChatTokens",
     "ConcatenateObservations",
     "RecordLLMEpisodeStatistics",
+    "SampledResponse",
     "UseTools",
     "apply_wrappers",
     "wrapper_options",

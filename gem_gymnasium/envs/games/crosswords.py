@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
 
@@ -238,8 +239,10 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
     ```python
     gymnasium.make("gem/Crosswords-v0", num_words=5, max_turns=100, hard=False,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``write(row, col, letter)``.
     Presets: ``gem/Crosswords-Easy-v0`` (3 words, 30 turns), ``-Hard-v0`` (3 hard words, 40
     turns), ``-Random-v0`` (``randomize=True``).
 
@@ -247,6 +250,18 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
     * v0: Initial version, GEM's reward scale; answers always cross, never touch side by side,
       and clues state direction, length and start cell.
     """
+
+    move_tools = (
+        MoveTool(
+            "write",
+            "Write a letter in a cell.",
+            (
+                Param("row", "integer", "Row, 0-indexed as labelled."),
+                Param("col", "integer", "Column, 0-indexed as labelled."),
+                Param("letter", "string", "One letter."),
+            ),
+        ),
+    )
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.actions import DIRECTION_CHOICES, MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 
 #: (num_rows, max_turns) drawn from at every reset by the Random preset.
@@ -135,8 +136,10 @@ class FifteenPuzzle(TextEnv[str]):
     ```python
     gymnasium.make("gem/FifteenPuzzle-v0", num_rows=3, max_turns=20, scramble_moves=None,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``slide(direction)``.
     ``scramble_moves`` bounds the scrambling walk (and so the moves an optimal solution needs);
     above ``max_turns`` some boards may not be solvable in time. Presets:
     ``gem/FifteenPuzzle-Easy-v0`` (2x2, 10 turns), ``-Hard-v0`` (4x4, 50 turns), ``-Random-v0``
@@ -146,6 +149,14 @@ class FifteenPuzzle(TextEnv[str]):
     * v0: Initial version, GEM's reward scale; boards are always solvable, never solved at the
       start and varied; the turn-limit reward counts numbered tiles only.
     """
+
+    move_tools = (
+        MoveTool(
+            "slide",
+            "Slide the tile next to the blank into it.",
+            (Param("direction", "choice", "The way the tile moves.", DIRECTION_CHOICES),),
+        ),
+    )
 
     def __init__(
         self,

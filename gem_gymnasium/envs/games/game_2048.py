@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.actions import DIRECTION_CHOICES, MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 
 DIRECTIONS = ("up", "down", "left", "right")
@@ -123,8 +124,10 @@ class Game2048(TextEnv[str]):
     ```python
     gymnasium.make("gem/Game2048-v0", target_tile=2048, max_turns=1000, size=4,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``move(direction)``.
     ``target_tile`` is a power of two, at least 8. Presets: ``gem/Game2048-Easy-v0`` (64, 50
     turns), ``-Hard-v0`` (512, 50 turns), ``-Extreme-v0`` (2048, 100 turns), ``-Random-v0``
     (``randomize=True``).
@@ -132,6 +135,14 @@ class Game2048(TextEnv[str]):
     ## Version History
     * v0: Initial version, GEM's reward scale.
     """
+
+    move_tools = (
+        MoveTool(
+            "move",
+            "Slide every tile one way; equal tiles that meet merge.",
+            (Param("direction", "choice", "The way the tiles slide.", DIRECTION_CHOICES),),
+        ),
+    )
 
     def __init__(
         self,

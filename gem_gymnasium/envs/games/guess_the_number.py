@@ -6,6 +6,7 @@ import functools
 import math
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
 
@@ -70,8 +71,10 @@ class GuessTheNumber(TextEnv[int]):
     ```python
     gymnasium.make("gem/GuessTheNumber-v0", min_number=1, max_number=20, max_turns=10,
                    randomize=False, partial_credit=True, format_error_reward=-0.1,
-                   end_on_format_error=True, render_mode=None)
+                   end_on_format_error=True, answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(number)``.
     Presets: ``gem/GuessTheNumber-Easy-v0`` (1..10, 4 turns), ``-Hard-v0`` (1..50, 7 turns),
     ``-Random-v0`` (``randomize=True``); ``-WinOnly-v0``, ``-Easy-WinOnly-v0`` and
     ``-Hard-WinOnly-v0`` are the same games with ``partial_credit=False``.
@@ -81,6 +84,10 @@ class GuessTheNumber(TextEnv[int]):
       observation dropped its list of past guesses (the possible range says all of it).
       ``partial_credit`` and the ``WinOnly`` presets are new ids; the others are unchanged.
     """
+
+    move_tools = (
+        MoveTool("guess", "Guess the secret number.", (Param("number", "integer", "Your guess."),)),
+    )
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.word_data import check_word_length, parse_word, random_word
 
@@ -86,8 +87,11 @@ class Hangman(TextEnv[str]):
     ## Arguments
     ```python
     gymnasium.make("gem/Hangman-v0", word_length=5, max_turns=20, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(letters)``.
     ``word_length`` may be 3..8. Presets: ``gem/Hangman-Easy-v0`` (3 letters, 10 turns),
     ``-Hard-v0`` (7 letters, 20 turns), ``-Random-v0`` (``randomize=True``).
 
@@ -95,6 +99,14 @@ class Hangman(TextEnv[str]):
     * v0: Initial version, GEM's reward scale; revealing the last letter wins and the prompt's
       examples match the actions they describe.
     """
+
+    move_tools = (
+        MoveTool(
+            "guess",
+            "Guess one letter, or the whole word.",
+            (Param("letters", "string", "One letter, or a word of the secret's length."),),
+        ),
+    )
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_ints
 
@@ -99,8 +100,10 @@ class Mastermind(TextEnv[Code]):
     ```python
     gymnasium.make("gem/Mastermind-v0", code_length=4, num_numbers=6, max_turns=20,
                    duplicate_numbers=False, randomize=False, format_error_reward=-0.1,
-                   end_on_format_error=True, render_mode=None)
+                   end_on_format_error=True, answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(code)``.
     ``duplicate_numbers=True`` lets the secret repeat numbers. Presets:
     ``gem/Mastermind-Easy-v0`` (2 numbers of 1..6, 10 turns), ``-Hard-v0`` (4 of 1..8, 30 turns),
     ``-Random-v0`` (``randomize=True``).
@@ -108,6 +111,14 @@ class Mastermind(TextEnv[Code]):
     ## Version History
     * v0: Initial version, GEM's reward scale.
     """
+
+    move_tools = (
+        MoveTool(
+            "guess",
+            "Guess the whole secret code.",
+            (Param("code", "integers", "The code's numbers, in order."),),
+        ),
+    )
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.parsing import parse_int
 
@@ -14,6 +15,12 @@ Move = tuple[Verb, int, int]
 Cell = tuple[int, int]
 
 _VERBS: dict[str, Verb] = {"reveal": "reveal", "flag": "flag"}
+
+
+_CELL_PARAMS = (
+    Param("row", "integer", "Row, 0-indexed."),
+    Param("col", "integer", "Column, 0-indexed."),
+)
 
 
 def neighbours(row: int, col: int, rows: int, cols: int) -> Iterator[Cell]:
@@ -178,8 +185,10 @@ class Minesweeper(TextEnv[Move]):
     ```python
     gymnasium.make("gem/Minesweeper-v0", rows=8, cols=8, num_mines=10, max_turns=20,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``reveal(row, col)`` and ``flag(row, col)``.
     ``num_mines`` may be at most ``rows * cols - 9`` so the first reveal's block always fits.
     Presets: ``gem/Minesweeper-Easy-v0`` (5x5, 5 mines, 25 turns), ``-Hard-v0`` (8x8, 12 mines,
     64 turns), ``-Random-v0`` (``randomize=True``).
@@ -188,6 +197,11 @@ class Minesweeper(TextEnv[Move]):
     * v0: Initial version, GEM's reward scale; the game is won when every safe cell is revealed,
       whether or not the mines are flagged.
     """
+
+    move_tools = (
+        MoveTool("reveal", "Reveal a cell.", _CELL_PARAMS, "reveal {row} {col}"),
+        MoveTool("flag", "Flag (or unflag) a cell as a mine.", _CELL_PARAMS, "flag {row} {col}"),
+    )
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gem_gymnasium.actions import DIRECTION_CHOICES, MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.sokoban_rules import (
     DIRECTIONS,
@@ -77,8 +78,11 @@ class Sokoban(TextEnv[str]):
     ## Arguments
     ```python
     gymnasium.make("gem/Sokoban-v0", room_size=6, num_boxes=3, max_turns=100, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``move(direction)``.
     ``room_size`` (5..10) counts the outer wall; ``num_boxes`` is at most a fifth of the inner
     cells (3 in 6x6, 7 in 8x8); ``max_turns`` is at least 8 per box. Presets: ``gem/Sokoban-Easy-v0`` (6x6, 2 boxes, 20 turns), ``-Hard-v0`` (8x8, 4 boxes,
     50 turns), ``-Random-v0`` (``randomize=True``).
@@ -86,6 +90,14 @@ class Sokoban(TextEnv[str]):
     ## Version History
     * v0: Initial version, GEM's reward scale; levels solvable within the turn limit.
     """
+
+    move_tools = (
+        MoveTool(
+            "move",
+            "Walk one square (pushing a box in the way).",
+            (Param("direction", "choice", "The way to walk.", DIRECTION_CHOICES),),
+        ),
+    )
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.sudoku_rules import MAX_EMPTY, box_size, conflict, make_puzzle
 from gem_gymnasium.parsing import parse_ints
@@ -75,8 +76,11 @@ class Sudoku(TextEnv[Move]):
     ## Arguments
     ```python
     gymnasium.make("gem/Sudoku-v0", size=9, num_empty=30, max_turns=100, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``place(row, col, digit)``.
     ``size`` is 4 or 9. ``num_empty`` (GEM called it ``clues``) is the number of empty cells, at
     most 12 for 4x4 and 56 for 9x9. Presets: ``gem/Sudoku-Easy-v0`` (4x4, 10 empty, 15 turns),
     ``-Hard-v0`` (9x9, 47 empty, 50 turns), ``-Random-v0`` (``randomize=True``).
@@ -85,6 +89,18 @@ class Sudoku(TextEnv[Move]):
     * v0: Initial version, GEM's reward scale; unique solutions; wrong-but-legal values are told
       apart from rule violations; generation in a few milliseconds.
     """
+
+    move_tools = (
+        MoveTool(
+            "place",
+            "Write a digit in an empty cell.",
+            (
+                Param("row", "integer", "Row, 1-indexed."),
+                Param("col", "integer", "Column, 1-indexed."),
+                Param("digit", "integer", "The digit to write."),
+            ),
+        ),
+    )
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 
 #: (num_disks, max_turns) drawn from at every reset by the Random preset.
@@ -106,14 +107,28 @@ class TowerOfHanoi(TextEnv[Move]):
     ## Arguments
     ```python
     gymnasium.make("gem/TowerOfHanoi-v0", num_disks=3, max_turns=10, randomize=False,
+                   answer_format=None,
                    format_error_reward=-0.1, end_on_format_error=True, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``move(source, target)``.
     Presets: ``gem/TowerOfHanoi-Easy-v0`` (3 disks, 10 turns), ``-Hard-v0`` (5 disks, 35 turns),
     ``-Random-v0`` (``randomize=True``).
 
     ## Version History
     * v0: Initial version, GEM's reward scale; naming the same peg twice is invalid.
     """
+
+    move_tools = (
+        MoveTool(
+            "move",
+            "Move the top disk of one peg onto another.",
+            (
+                Param("source", "choice", "The peg to take the disk from.", ("A", "B", "C")),
+                Param("target", "choice", "The peg to put it on.", ("A", "B", "C")),
+            ),
+        ),
+    )
 
     def __init__(
         self, num_disks: int = 3, max_turns: int = 10, *, randomize: bool = False, **kwargs: Any

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.word_data import puzzle_words
 from gem_gymnasium.parsing import parse_ints
@@ -147,8 +148,10 @@ class WordSearch(TextEnv[Segment]):
     ```python
     gymnasium.make("gem/WordSearch-v0", num_words=5, max_turns=20, show_words=False, hard=False,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``mark(start_row, start_col, end_row, end_col)``.
     ``num_words`` may be 1..10. Presets: ``gem/WordSearch-Easy-v0`` (``show_words=True``),
     ``-Hard-v0`` (``hard=True``: rarer words), ``-Random-v0`` (``randomize=True``); all with 5 words
     and 20 turns.
@@ -157,6 +160,19 @@ class WordSearch(TextEnv[Segment]):
     * v0: Initial version, GEM's reward scale; a word found again with reversed coordinates is
       invalid instead of paying twice.
     """
+
+    move_tools = (
+        MoveTool(
+            "mark",
+            "Mark a word by its first and last cells.",
+            (
+                Param("start_row", "integer", "Row of the first letter, 0-indexed."),
+                Param("start_col", "integer", "Column of the first letter, 0-indexed."),
+                Param("end_row", "integer", "Row of the last letter, 0-indexed."),
+                Param("end_col", "integer", "Column of the last letter, 0-indexed."),
+            ),
+        ),
+    )
 
     def __init__(
         self,

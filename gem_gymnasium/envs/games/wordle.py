@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.games.word_data import (
     check_word_length,
@@ -101,8 +102,10 @@ class Wordle(TextEnv[str]):
     ```python
     gymnasium.make("gem/Wordle-v0", word_length=5, max_turns=20, only_real_words=True,
                    randomize=False, format_error_reward=-0.1, end_on_format_error=True,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
+    ``answer_format``: where the move goes (:mod:`~gem_gymnasium.actions`); ``None`` is
+    ``"boxed"``; ``"tool_call"`` takes calls of ``guess(word)``.
     ``word_length`` may be 3..8. Presets: ``gem/Wordle-Easy-v0`` (3 letters, 15 turns),
     ``-Hard-v0`` (5 letters, 25 turns), ``-Random-v0`` (``randomize=True``).
 
@@ -110,6 +113,12 @@ class Wordle(TextEnv[str]):
     * v0: Initial version, GEM's reward scale; ``only_real_words`` is enforced and the feedback is
       printed letter by letter.
     """
+
+    move_tools = (
+        MoveTool(
+            "guess", "Guess a word.", (Param("word", "string", "A word of the secret's length."),)
+        ),
+    )
 
     def __init__(
         self,

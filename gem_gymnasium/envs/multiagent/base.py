@@ -48,6 +48,7 @@ from gem_gymnasium.extras import optional_imports
 with optional_imports("multi-agent games"):
     from pettingzoo import AECEnv
 
+from gem_gymnasium.actions import MoveTool
 from gem_gymnasium.core import check_render_mode
 from gem_gymnasium.envs.multiagent.masks import ActionMask, make_mask
 from gem_gymnasium.parsing import last_boxed, last_tagged
@@ -140,6 +141,11 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         max_length: Bound of every agent's observation and action :class:`TextSpace`.
         render_mode: ``None``, ``"ansi"`` (``render()`` returns the full state) or ``"human"``.
     """
+
+    #: The move tools of the game (``answer_format="tool_call"`` in the one-seat view).
+    move_tools: ClassVar[tuple[MoveTool, ...]] = ()
+    #: Whether the other players see a mover's ``<message>`` (the one-seat view adds ``say``).
+    has_messages: ClassVar[bool] = False
 
     metadata: ClassVar[dict[str, Any]] = {
         "render_modes": ["ansi", "human"],

@@ -54,6 +54,7 @@ from gem_gymnasium.extras import optional_imports
 with optional_imports("multi-agent games"):
     from pettingzoo.utils import wrappers
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed
 from gem_gymnasium.envs.multiagent.grid_rules import (
     drop_row,
@@ -78,6 +79,15 @@ def render_grid(board: list[list[str]]) -> str:
 
 class raw_env(TextAECEnv[int]):
     """ConnectFour as a bare PettingZoo ``AECEnv``; see the module docstring."""
+
+    #: The move as a function tool (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool(
+            "drop",
+            "Drop your piece into a column.",
+            (Param("column", "integer", "Column, 1-indexed."),),
+        ),
+    )
 
     metadata = {**TextAECEnv.metadata, "name": "connect_four_v0"}  # noqa: RUF012
 

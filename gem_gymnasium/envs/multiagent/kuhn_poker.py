@@ -55,6 +55,7 @@ from gem_gymnasium.extras import optional_imports
 with optional_imports("multi-agent games"):
     from pettingzoo.utils import wrappers
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed
 
 __all__ = ["CARDS", "env", "raw_env"]
@@ -102,6 +103,15 @@ def hand_result(history: list[str], cards: dict[str, str]) -> tuple[str, int, st
 
 class raw_env(TextAECEnv[str]):
     """Kuhn Poker as a bare PettingZoo ``AECEnv``; see the module docstring."""
+
+    #: The move as a function tool (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool(
+            "act",
+            "Check, bet, call or fold.",
+            (Param("action", "choice", "Your action.", ("check", "bet", "call", "fold")),),
+        ),
+    )
 
     metadata = {**TextAECEnv.metadata, "name": "kuhn_poker_v0"}  # noqa: RUF012
 

@@ -60,6 +60,7 @@ from gem_gymnasium.extras import optional_imports
 with optional_imports("multi-agent games"):
     from pettingzoo.utils import wrappers
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed, compose
 from gem_gymnasium.parsing import parse_ints
 
@@ -91,6 +92,20 @@ def describe_share(share: tuple[int, ...]) -> str:
 
 class raw_env(TextAECEnv[Move]):
     """The negotiation game as a bare PettingZoo ``AECEnv``; see the module docstring."""
+
+    #: The moves as function tools (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool(
+            "propose",
+            "Propose a split: how many of each item you keep.",
+            (Param("counts", "integers", "Your share of each item, in the listed order."),),
+            "propose {counts}",
+        ),
+        MoveTool("accept", "Accept the other player's proposal.", (), "accept"),
+        MoveTool("reject", "Reject the other player's proposal.", (), "reject"),
+    )
+    #: Players may talk: ``<message>`` tags, or the ``say`` tool in the one-seat view.
+    has_messages = True
 
     metadata = {**TextAECEnv.metadata, "name": "negotiation_v0"}  # noqa: RUF012
 

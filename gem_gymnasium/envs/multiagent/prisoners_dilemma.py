@@ -64,6 +64,7 @@ with optional_imports("multi-agent games"):
     from pettingzoo import ParallelEnv
     from pettingzoo.utils.conversions import parallel_to_aec
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import check_render_mode
 from gem_gymnasium.envs.multiagent.base import TextSpaces, boxed, compose, extract_message
 from gem_gymnasium.envs.multiagent.masks import make_mask
@@ -88,6 +89,17 @@ def parse_choice(content: str) -> str | None:
 
 class raw_env(TextSpaces, ParallelEnv):
     """The iterated Prisoner's Dilemma as a native PettingZoo ``ParallelEnv``."""
+
+    #: The move as a function tool (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool(
+            "choose",
+            "Cooperate (C) or defect (D) this round.",
+            (Param("move", "choice", "C to cooperate, D to defect.", ("C", "D")),),
+        ),
+    )
+    #: Players may talk: ``<message>`` tags, or the ``say`` tool in the one-seat view.
+    has_messages = True
 
     metadata: ClassVar[dict[str, Any]] = {
         "render_modes": ["ansi", "human"],

@@ -11,11 +11,13 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from gem_gymnasium.actions import MoveTool, Param, ToolCallError, move_text, parse_tool_calls
 from gem_gymnasium.core import TextEnv
 from gem_gymnasium.envs.multiagent import load_game
-from gem_gymnasium.envs.multiagent.base import compose
+from gem_gymnasium.envs.multiagent.base import compose, extract_message
 from gem_gymnasium.envs.multiagent.policies import Policy
 from gem_gymnasium.extras import optional_imports
+from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH
 
 __all__ = ["BUILTIN_OPPONENTS", "SingleAgentEnv"]
@@ -23,6 +25,13 @@ __all__ = ["BUILTIN_OPPONENTS", "SingleAgentEnv"]
 #: Opponents given by name: ``"random"`` (a uniformly random legal move) and ``"scripted"``
 #: (each game's simple built-in strategy, e.g. win-or-block for TicTacToe, tit for tat).
 BUILTIN_OPPONENTS = ("random", "scripted")
+
+#: The message tool of games with a message channel: a turn may call it besides its move.
+SAY = MoveTool(
+    "say",
+    "Send a message to the other players with this turn's move.",
+    (Param("text", "string", "The message."),),
+)
 
 _MAX_OPPONENT_STEPS = 100_000  # a bound on opponent moves between two agent moves
 
@@ -38,7 +47,12 @@ class SingleAgentEnv(TextEnv[str]):
 
     ## Action Space
     Free text, as in the game: the last ``\boxed{...}`` is the move (and ``<message>`` tags,
-    where the game has a message channel, talk to the other players).
+    where the game has a message channel, talk to the other players). ``answer_format`` reads
+    the move from another format instead, ``"tool_call"`` against the game's move tools
+    (TicTacToe ``mark(cell)``, ConnectFour ``drop(column)``, KuhnPoker ``act(action)``,
+    PrisonersDilemma ``choose(move)``, Negotiation ``propose(counts)``/``accept()``/``reject()``);
+    ``info["legal_moves"]`` is then written in that format. Games with a message channel add a
+    ``say(text)`` tool: a turn may then hold two calls, the move and a message.
 
     ## Observation Space
     Text: the seat's observation in the game (rules at the start, then what the other players
@@ -71,7 +85,7 @@ class SingleAgentEnv(TextEnv[str]):
     ```python
     gymnasium.make("gem/TicTacToe-vsRandom-v0", game="TicTacToe", opponent="random", seat=0,
                    game_kwargs=None, format_error_reward=-0.1, end_on_format_error=False,
-                   render_mode=None)
+                   answer_format=None, render_mode=None)
     ```
     ``opponent`` is ``"random"``, ``"scripted"``, a policy ``f(observation, info) -> str`` (for
     example an LLM client), or a mapping from seat name to one of these. ``game_kwargs`` go to
@@ -83,6 +97,7 @@ class SingleAgentEnv(TextEnv[str]):
     """
 
     static_attributes: ClassVar[frozenset[str]] = TextEnv.static_attributes | {
+        "move_tools",
         "game_name",
         "opponents",
         "seat",
@@ -100,6 +115,8 @@ class SingleAgentEnv(TextEnv[str]):
         end_on_format_error: bool = False,
         max_length: int = DEFAULT_MAX_LENGTH,
         render_mode: str | None = None,
+        answer_format: str | tuple[str, str] | None = None,
+        action_format: str | tuple[str, str] | None = None,
     ) -> None:
         with optional_imports("multi-agent games"):
             from pettingzoo import ParallelEnv
@@ -121,6 +138,7 @@ class SingleAgentEnv(TextEnv[str]):
         self.game_name = game
         self.seat = agents[seat]
         self.opponents = self._resolve_opponents(opponent, [a for a in agents if a != self.seat])
+        self.move_tools = self.declared_tools(game)
         # The most moves the agent can make: rounds, or its share of the game's turn limit.
         max_turns = raw.max_cycles if self.parallel else math.ceil(raw.max_turns / len(agents))
         super().__init__(
@@ -129,7 +147,15 @@ class SingleAgentEnv(TextEnv[str]):
             end_on_format_error=end_on_format_error,
             max_length=max_length,
             render_mode=render_mode,
+            answer_format=answer_format,
+            action_format=action_format,
         )
+
+    @classmethod
+    def declared_tools(cls, game: str = "TicTacToe", **kwargs: Any) -> tuple[MoveTool, ...]:
+        """The game's move tools, plus ``say(text)`` where the game has a message channel."""
+        raw_env = load_game(game).raw_env
+        return (*raw_env.move_tools, *((SAY,) if raw_env.has_messages else ()))
 
     @staticmethod
     def _resolve_opponents(
@@ -177,7 +203,7 @@ class SingleAgentEnv(TextEnv[str]):
     ) -> tuple[str, dict[str, Any]]:
         """Reset the game and let the seats before the agent's move."""
         observation, info = super().reset(seed=seed, options=options)
-        info["legal_moves"] = self.legal_actions()
+        info["legal_moves"] = self._legal_moves_info()
         return observation, info
 
     def all_actions(self) -> list[str]:
@@ -195,15 +221,16 @@ class SingleAgentEnv(TextEnv[str]):
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         self._check_step(action)
         self.turn += 1
-        self.game.step(action)
+        boxed_format = self.reply_format.kind == "boxed"
+        self.game.step(action if boxed_format else self._as_game_action(action))
         format_error = self._seat_flags()[1]
         if format_error and self.end_on_format_error:
             reward = float(self.game._cumulative_rewards.get(self.seat, 0.0))
             self.done = True
-            observation = compose(self.format_error_message(), "Game over (format error).")
+            observation = compose(self.reply_format_error(), "Game over (format error).")
             info = self._step_info(valid=False, format_error=True)
             info.update(success=False, reason="format_error")
-            return observation, reward, True, False, info
+            return self.present(observation), reward, True, False, info
         self._play_opponents()
         reward = float(self.game._cumulative_rewards.get(self.seat, 0.0))
         valid, format_error = self._seat_flags()
@@ -214,7 +241,55 @@ class SingleAgentEnv(TextEnv[str]):
             final = self.game.infos.get(self.seat, {})
             info["success"] = bool(final.get("success", False))
             info["reason"] = str(final.get("reason", "game_over"))
-        return self.game.observe(self.seat), reward, terminated, False, info
+        observation = self.game.observe(self.seat)
+        if not boxed_format:
+            # The game's own feedback on the lost turn is gone once the opponents have moved.
+            if format_error:
+                observation = compose(self.reply_format_error(), observation)
+            observation = self.present(observation)
+        return observation, reward, terminated, False, info
+
+    def _as_game_action(self, action: str | Mapping[str, Any]) -> str:
+        r"""The action in the game's own form: the move as ``\boxed{}``, messages kept."""
+        text = action if isinstance(action, str) else str(action.get("content") or "")
+        message = extract_message(text)
+        if self.reply_format.kind == "tool_call":
+            move, said = self._move_and_message(action)
+            message = said if said is not None else message
+        else:
+            move = self.extract_answer(action)
+        kept = f"<message>{message}</message>" if message else ""
+        if move is None or "{" in move or "}" in move:  # braces would change the boxed move
+            return kept  # no move: the game's format error
+        return f"{kept}\\boxed{{{move}}}"
+
+    def tool_instructions(self) -> str:
+        if SAY not in self.move_tools:
+            return super().tool_instructions()
+        moves = ", ".join(t.signature() for t in self.move_tools if t is not SAY)
+        return f"Act by calling one move tool per turn: {moves}; add say(text) to send a message."
+
+    def _move_and_message(self, action: str | Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The move text and the ``say`` message of a tool-call action (several calls allowed:
+        one move and at most one message); on a problem the move is ``None`` and
+        ``_format_error_detail`` says why."""
+        try:
+            calls = parse_tool_calls(action)
+            says = [c for c in calls if c.name == SAY.name and SAY in self.move_tools]
+            moves = [c for c in calls if c not in says]
+            if len(says) > 1:
+                raise ToolCallError(f"{len(says)} say calls; send at most one message per turn")
+            message = move_text(says[0], self.move_tools) if says else None
+            texts = [move_text(call, self.move_tools) for call in moves]  # unknown tools first
+            if len(texts) != 1:
+                names = ", ".join(t.signature() for t in self.move_tools if t is not SAY)
+                raise ToolCallError(f"{len(texts)} move calls; make exactly one of {names}")
+            move = texts[0]
+        except ToolCallError as error:
+            self._format_error_detail = str(error)
+            return None, None
+        self._format_error_detail = f"the call to {moves[0].name} is not a move of this game"
+        return move, message
 
     def render_text(self) -> str:
         if self._never_reset():
@@ -236,8 +311,15 @@ class SingleAgentEnv(TextEnv[str]):
             "max_turns": self.max_turns,
             "valid_action": valid,
             "format_error": format_error,
-            "legal_moves": self.legal_actions(),
+            "legal_moves": self._legal_moves_info(),
         }
+
+    def _legal_moves_info(self) -> list[str]:
+        """The legal moves, written in the answer format in force."""
+        moves = self.legal_actions()
+        if self.reply_format.kind == "boxed":
+            return moves
+        return [self.reply_format.render(last_boxed(m) or "", self.move_tools) for m in moves]
 
     def _play_opponents(self) -> None:
         """Let the other seats move until it is the agent's turn or the game is over."""

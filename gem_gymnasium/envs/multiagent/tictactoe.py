@@ -54,6 +54,7 @@ from gem_gymnasium.extras import optional_imports
 with optional_imports("multi-agent games"):
     from pettingzoo.utils import wrappers
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.envs.multiagent.base import TextAECEnv, Turn, boxed
 from gem_gymnasium.envs.multiagent.grid_rules import (
     EMPTY,
@@ -80,6 +81,11 @@ def render_board(board: list[list[str]]) -> str:
 
 class raw_env(TextAECEnv[int]):
     """TicTacToe as a bare PettingZoo ``AECEnv``; see the module docstring."""
+
+    #: The move as a function tool (``answer_format="tool_call"`` in the one-seat view).
+    move_tools = (
+        MoveTool("mark", "Put your mark in a cell.", (Param("cell", "integer", "Cell 1-9."),)),
+    )
 
     metadata = {**TextAECEnv.metadata, "name": "tictactoe_v0"}  # noqa: RUF012
 

@@ -2,8 +2,8 @@ r"""``DatasetEnv``: the base of single-question tasks (math, code, QA, reasoning
 
 An episode is one item of a dataset: the observation at reset is the prompt built from the
 question, the first action is the answer, and the episode terminates on it (``max_turns=1``).
-Subclasses say how to extract the answer (:meth:`extract_answer`, the last ``\boxed{}`` by default)
-and how to grade it (:meth:`grade`).
+Subclasses say how the answer is given (the answer format, the last ``\boxed{}`` by default, and
+the ``answer`` tool for ``answer_format="tool_call"``) and how to grade it (:meth:`grade`).
 
 Which item an episode gets:
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome, TextEnv
 from gem_gymnasium.envs.tasks.records import Records, announce_sample, load_records
 
@@ -64,6 +65,13 @@ class DatasetEnv(TextEnv[str]):
     sample_fields: ClassVar[Mapping[str, str]] = {}
     #: Default prompt; ``{question}`` is replaced by the item's question.
     default_prompt: ClassVar[str] = "{question}"
+    move_tools = (
+        MoveTool(
+            "answer",
+            "Give your final answer.",
+            (Param("text", "string", "The final answer, in the form the question asks for."),),
+        ),
+    )
 
     static_attributes = TextEnv.static_attributes | {
         "records",
@@ -228,7 +236,13 @@ class DatasetEnv(TextEnv[str]):
         return str(self.field("question"))
 
     def rules(self) -> str:
-        return self.prompt_template.replace("{question}", self.question())
+        # Only the instructions are shown in the answer format: the question stays as written.
+        return self.present(self.prompt_template).replace("{question}", self.question())
+
+    def _present_rules(self, observation: str) -> str:
+        if self.reply_format.kind == "tool_call":
+            return f"{observation}\n\n{self.tool_instructions()}"
+        return observation
 
     def parse_move(self, content: str) -> str | None:
         content = content.strip()

@@ -8,9 +8,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from gem_gymnasium.actions import MoveTool, Param
 from gem_gymnasium.core import Outcome
 from gem_gymnasium.envs.tasks.base import DatasetEnv
-from gem_gymnasium.parsing import last_code_block
 
 __all__ = ["CodeEnv", "outputs_match", "parse_test_cases"]
 
@@ -83,6 +83,19 @@ _PROMPT = (
 )
 
 
+# Under another answer format the program goes where that format says (shown as in the rules).
+_OTHER_FORMAT_PROMPT = (
+    "Write a Python 3 program that solves the problem below. It reads from standard input and "
+    "writes to standard output. Give the complete program inside \\boxed{...}; the last one in "
+    "your reply is the one that runs.\n\n{question}"
+)
+
+
+def _asks_for_code_block(kwargs: Mapping[str, Any]) -> bool:
+    chosen = kwargs.get("answer_format") or kwargs.get("action_format") or "code_block"
+    return chosen == "code_block"
+
+
 class CodeEnv(DatasetEnv):
     r"""Solve one programming problem; the last fenced code block runs against the tests.
 
@@ -94,7 +107,8 @@ class CodeEnv(DatasetEnv):
 
     ## Action Space
     Free text; the body of the last fenced code block tagged ``python``, ``py``, ``python3`` or
-    untagged is the program.
+    untagged is the program. Under another ``answer_format`` the program is read from there:
+    ``"boxed"``, ``"answer_tags"``, delimiters, or the ``submit(code)`` tool (``"tool_call"``).
 
     ## Observation Space
     Text. At reset: the instructions and the problem statement. After the answer: how many tests
@@ -123,6 +137,7 @@ class CodeEnv(DatasetEnv):
     gymnasium.make("gem/Code-v0", source=None, hub_name=None, split=None,
                    question_key="problem", test_key="tests", case_timeout=2.0, memory_mb=512,
                    max_tests=12, isolation="auto", sequential=False, num_shards=1, shard=None,
+                   answer_format=None,
                    prompt_template=None, format_error_reward=-0.1, render_mode=None)
     ```
     ``max_tests``: problems with more cases run the ``max_tests`` longest inputs (as GEM does).
@@ -137,6 +152,14 @@ class CodeEnv(DatasetEnv):
     sample_file = "code_sample.jsonl"
     sample_fields: ClassVar[Mapping[str, str]] = {"question": "problem", "tests": "tests"}
     default_prompt = _PROMPT
+    default_answer_format = "code_block"
+    move_tools = (
+        MoveTool(
+            "submit",
+            "Submit your program; it runs once per test case.",
+            (Param("code", "string", "The complete Python 3 program (stdin to stdout)."),),
+        ),
+    )
 
     def __init__(
         self,
@@ -169,6 +192,8 @@ class CodeEnv(DatasetEnv):
             if isinstance(source, str) and os.path.exists(source)
             else ()
         )
+        if kwargs.get("prompt_template") is None and not _asks_for_code_block(kwargs):
+            kwargs["prompt_template"] = _OTHER_FORMAT_PROMPT
         super().__init__(fields={"question": question_key, "tests": test_key}, **kwargs)
 
     static_attributes = DatasetEnv.static_attributes | {
@@ -178,9 +203,6 @@ class CodeEnv(DatasetEnv):
         "isolation",
         "hidden_data",
     }
-
-    def extract_answer(self, action: str) -> str | None:
-        return last_code_block(action)
 
     def parse_move(self, content: str) -> str | None:
         return content if content.strip() else None
@@ -212,7 +234,9 @@ class CodeEnv(DatasetEnv):
         return self._outcome(correct, summary if correct else summary + failure)
 
     def format_error_message(self) -> str:
-        return "Format error: no code found. Put your program in a ```python code block."
+        if self.reply_format.kind == "code_block":
+            return "Format error: no code found. Put your program in a ```python code block."
+        return "Format error: no program found. Put your program inside \\boxed{...}."
 
     def sample_random_action(self) -> str:
         programs = (

@@ -29,7 +29,8 @@ class MathEnv(DatasetEnv):
 
     ## Action Space
     Free text (:class:`~gem_gymnasium.spaces.TextSpace`); only the last ``\boxed{...}`` counts,
-    e.g. ``"... so the answer is \boxed{\frac{19}{12}}"``.
+    e.g. ``"... so the answer is \boxed{\frac{19}{12}}"``. ``answer_format`` reads it from
+    ``<answer>`` tags, delimiters or the ``answer(text)`` tool instead (``"tool_call"``).
 
     ## Observation Space
     Text. At reset: the prompt (instructions and the problem). After the answer: whether it was
@@ -63,6 +64,7 @@ class MathEnv(DatasetEnv):
     gymnasium.make("gem/Math-v0", source=None, hub_name=None, hub_config=None, split=None,
                    question_key="problem", answer_key="answer", grade_timeout=5.0,
                    use_math_verify=True, sequential=False, num_shards=1, shard=None,
+                   answer_format=None,
                    prompt_template=None, format_error_reward=-0.1, render_mode=None)
     ```
     ``source``: ``None`` (the offline sample; hub-backed ids log a one-line notice), ``"hub"`` (the

@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from gem_gymnasium.actions import AnswerFormat
 from gem_gymnasium.core import Outcome
 from gem_gymnasium.envs.tasks.base import DatasetEnv
-from gem_gymnasium.parsing import last_boxed, last_tagged
 
 __all__ = ["QAEnv", "exact_match", "f1_score", "normalize_qa_answer"]
 
@@ -79,8 +79,10 @@ class QAEnv(DatasetEnv):
 
     ## Action Space
     Free text. The answer is the content of the last ``<answer>...</answer>`` (``answer_format=
-    "tag"``, the default) or of the last ``\boxed{...}`` (``answer_format="boxed"``); the prompt
-    asks for the same form the extractor reads.
+    "answer_tags"``, the default; ``"tag"`` is accepted as its old name), of the last
+    ``\boxed{...}`` (``"boxed"``), a call of the ``answer(text)`` tool (``"tool_call"``) or any
+    other answer format of :mod:`gem_gymnasium.actions`; the prompt asks for the same form the
+    extractor reads.
 
     ## Observation Space
     Text. At reset: the instructions and the question. After the answer: whether it matched, with
@@ -107,7 +109,7 @@ class QAEnv(DatasetEnv):
     ## Arguments
     ```python
     gymnasium.make("gem/QA-v0", source=None, hub_name=None, split=None, question_key="question",
-                   answer_key="answer", answer_format="tag", sequential=False, num_shards=1,
+                   answer_key="answer", answer_format="answer_tags", sequential=False, num_shards=1,
                    shard=None, prompt_template=None, format_error_reward=-0.1, render_mode=None)
     ```
     ``source`` and sharding as for :class:`~gem_gymnasium.envs.tasks.math_env.MathEnv`. A custom
@@ -125,23 +127,23 @@ class QAEnv(DatasetEnv):
         *,
         question_key: str = "question",
         answer_key: str = "answer",
-        answer_format: str = "tag",
+        answer_format: str | tuple[str, str] = "answer_tags",
         **kwargs: Any,
     ) -> None:
-        if answer_format not in _PROMPTS:
-            raise ValueError(
-                f"QAEnv: answer_format must be 'tag' or 'boxed', got {answer_format!r}"
-            )
-        self.answer_format = answer_format
-        kwargs["prompt_template"] = kwargs.get("prompt_template") or _PROMPTS[answer_format]
-        super().__init__(fields={"question": question_key, "answer": answer_key}, **kwargs)
+        # The tag prompt for tags; every other format shows the boxed prompt's examples its way.
+        try:
+            tags = AnswerFormat.of(answer_format).kind == "answer_tags"
+        except ValueError:
+            tags = False  # TextEnv raises the error, naming the env
+        prompt = _PROMPTS["tag" if tags else "boxed"]
+        kwargs["prompt_template"] = kwargs.get("prompt_template") or prompt
+        super().__init__(
+            fields={"question": question_key, "answer": answer_key},
+            answer_format=answer_format,
+            **kwargs,
+        )
 
-    static_attributes = DatasetEnv.static_attributes | {"answer_format"}
-
-    def extract_answer(self, action: str) -> str | None:
-        if self.answer_format == "boxed":
-            return last_boxed(action)
-        return last_tagged(action, "answer")
+    default_answer_format = "answer_tags"
 
     def grade(self, answer: str) -> Outcome:
         golds = gold_answers(self.field("answer"))
@@ -159,11 +161,8 @@ class QAEnv(DatasetEnv):
         )
 
     def format_error_message(self) -> str:
-        form = "\\boxed{...}" if self.answer_format == "boxed" else "<answer>...</answer>"
-        return f"Format error: no answer found. Put your final answer inside {form}."
+        return "Format error: no answer found. Put your final answer inside \\boxed{...}."
 
     def sample_random_action(self) -> str:
         word = _RANDOM_ANSWERS[int(self.action_space.np_random.integers(len(_RANDOM_ANSWERS)))]
-        if self.answer_format == "boxed":
-            return f"\\boxed{{{word}}}"
         return f"<answer>{word}</answer>"

@@ -66,7 +66,7 @@ def _answer_action(env: gym.Env) -> str:
         return f"```python\n{base.item['solution']}\n```"
     answer = base.field("answer")
     answer = answer[0] if isinstance(answer, list) else answer
-    if getattr(base, "answer_format", "boxed") == "tag":
+    if getattr(base, "answer_format", "boxed") == "answer_tags":
         return f"<answer>{answer}</answer>"
     return f"\\boxed{{{answer}}}"
 
