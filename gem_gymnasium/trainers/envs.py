@@ -19,9 +19,11 @@ def make_env(env_id: str, wrappers: str = "", tokenizer: Any = None) -> gym.Env:
     if wrappers:
         from gem_gymnasium.wrappers import WRAPPERS, apply_wrappers, parse_spec
 
-        # Only the wrappers that render chat take a tokenizer; others reject stray options.
+        # Only the wrappers that render chat take a tokenizer (and keep token-exact histories,
+        # so a turn's prompt ids extend the last turn's sampled ids); others reject them.
         takes = any("tokenizer" in WRAPPERS[name].options for name in parse_spec(wrappers))
-        env = apply_wrappers(env, wrappers, **({"tokenizer": tokenizer} if takes else {}))
+        options = {"tokenizer": tokenizer, "token_ids": tokenizer is not None} if takes else {}
+        env = apply_wrappers(env, wrappers, **options)
     return env
 
 

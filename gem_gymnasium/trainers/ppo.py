@@ -60,6 +60,7 @@ from gem_gymnasium.trainers.modeling import (
 from gem_gymnasium.trainers.prompts import INVALID_ACTION
 from gem_gymnasium.trainers.signals import GracefulStop
 from gem_gymnasium.trainers.tracking import Tracker, plot_learning_curve
+from gem_gymnasium.wrappers import SampledResponse
 
 __all__ = [
     "HELD_OUT_SEEDS",
@@ -120,6 +121,7 @@ class _Slot:
 
     observation: str
     group: int
+    prompt_ids: Sequence[int] | None = None  # from a token-exact chat wrapper (info["prompt_ids"])
     turns: list[Turn] = field(default_factory=list)
 
 
@@ -146,6 +148,11 @@ def collect_episodes(
     Every step generates one response per running episode. A prompt of ``max_model_len`` tokens
     or more is not generated and a response cut at ``sampling.max_new_tokens`` is not sent: the
     env gets :data:`INVALID_ACTION` (a format error) and the turn is flagged ``invalid``.
+
+    Behind a token-exact chat wrapper (``concat_chat`` made with the trainer's tokenizer) the
+    prompt is the env's ``info["prompt_ids"]``: the last prompt, the ids sampled for it and the
+    new observation's tokens, never a re-tokenized history. The env is stepped with a
+    :class:`~gem_gymnasium.wrappers.SampledResponse`, so its history keeps the sampled ids.
     """
     slots: list[_Slot | None] = [None] * len(envs)
     waiting: deque[int] = deque()  # group ids of members not yet started
@@ -161,8 +168,8 @@ def collect_episodes(
                 groups_started += 1
             if waiting:
                 group = waiting.popleft()
-                observation, _ = env.reset(seed=seed + group)
-                slots[i] = _Slot(observation, group)
+                observation, info = env.reset(seed=seed + group)
+                slots[i] = _Slot(observation, group, info.get("prompt_ids"))
         active = [i for i, slot in enumerate(slots) if slot is not None]
         if not active:
             return episodes, stats
@@ -171,7 +178,12 @@ def collect_episodes(
                 "no trainable turns: every prompt is longer than max_model_len "
                 f"({max_model_len}); raise --max_model_len or shorten the observations"
             )
-        prompts = [tokenizer(prompt_fn(slots[i].observation)).input_ids for i in active]
+        prompts = [
+            list(slot.prompt_ids)
+            if (slot := slots[i]).prompt_ids is not None
+            else tokenizer(prompt_fn(slot.observation)).input_ids
+            for i in active
+        ]
         fits = [len(p) < max_model_len for p in prompts]
         start = time.perf_counter()
         generated = iter(
@@ -186,7 +198,10 @@ def collect_episodes(
                 turn = Turn(prompt, ids, gen.logprobs if gen else [], invalid=True)
                 action = INVALID_ACTION
             else:
-                turn, action = Turn(prompt, gen.response_ids, gen.logprobs), gen.text
+                turn = Turn(prompt, gen.response_ids, gen.logprobs)
+                action = gen.text
+                if slots[i].prompt_ids is not None:
+                    action = SampledResponse(gen.text, gen.response_ids)
             stats["gen_tokens"] += len(turn.response_ids)
             trainable += bool(turn.response_ids)
             slot = slots[i]
@@ -194,7 +209,7 @@ def collect_episodes(
             turn.reward = float(reward)
             turn.format_error = turn.invalid or bool(info.get("format_error", False))
             slot.turns.append(turn)
-            slot.observation = observation
+            slot.observation, slot.prompt_ids = observation, info.get("prompt_ids")
             if terminated or truncated:
                 success = bool(info.get("success", False))
                 episodes.append(Episode(slot.turns, slot.group, success))

@@ -145,3 +145,33 @@ def test_value_reads_the_state_not_the_template_suffix():
     cfg = replace(Config(), train_batch_size_per_device=16)
     _, scored = _score_turns(agent, [Turn(p, [], []) for p in prompts], _Pad(), cfg, Dist())
     np.testing.assert_allclose(scored, targets.numpy(), atol=0.15)
+
+
+class CharByCharEngine(CyclingEngine):
+    """Samples its answer one character per token: ids that re-tokenizing the text would merge."""
+
+    def generate(self, prompts, sampling):
+        out = []
+        for gen in super().generate(prompts, sampling):
+            ids = [
+                *self.tokenizer.convert_tokens_to_ids(list(gen.text)),
+                self.tokenizer.eos_token_id,
+            ]
+            out.append(Generation(ids, [-1.0] * len(ids), gen.text, False))
+        return out
+
+
+def test_chat_rollout_extends_the_sampled_ids_instead_of_re_tokenizing(tokenizer):
+    envs = make_envs("gem/GuessTheNumber-Easy-v0", 3, "concat_chat", tokenizer)
+    engine = CharByCharEngine(tokenizer)
+    assert engine.generate([[1]], None)[0].response_ids[:-1] != tokenizer("\\boxed{2}").input_ids
+    episodes, _ = collect_episodes(
+        envs, engine, tokenizer, make_prompt_fn("no"), None, min_turns=12, max_model_len=10_000
+    )
+    multi_turn = [ep for ep in episodes if len(ep.turns) > 1]
+    assert multi_turn
+    for ep in multi_turn:
+        for before, after in zip(ep.turns, ep.turns[1:], strict=False):
+            # The next prompt starts with exactly the ids the policy saw and sampled.
+            grown = [*before.prompt_ids, *before.response_ids]
+            assert after.prompt_ids[: len(grown)] == grown
