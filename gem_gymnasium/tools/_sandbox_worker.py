@@ -378,6 +378,7 @@ class Worker:
         self.max_processes: int = config["max_processes"]
         self.disk_mb: int = config["disk_mb"]
         self.proto_in = proto_in
+        self.pid = os.getpid()
         self.code_path = [p for p in sys.path if p]
         if self.isolation == "rlimits":
             self.scratch = [tempfile.mkdtemp(prefix="gem-sandbox-")]
@@ -413,8 +414,11 @@ class Worker:
         status, report_fd = 125, stderr_fd
         try:
             os.setsid()
-            # The worker is single-threaded, so this fires exactly when the worker dies.
+            # The worker is single-threaded, so this fires exactly when the worker dies; if it
+            # died before this line, the child is an orphan already and leaves.
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != self.pid:
+                os._exit(0)
             _prctl(PR_SET_DUMPABLE, 1)  # the worker is not; the code's /proc/self should work
             os.dup2(stdin_fd, 0)
             os.dup2(stdout_fd, 1)
@@ -713,8 +717,8 @@ def _serve(config: dict, proto_in: int, proto_out: int) -> None:
     ready = {"ready": True, "isolation": worker.isolation, "uid": os.getuid()}
     if worker.isolation == "rlimits":
         ready["workdir"] = worker.workdir  # the host removes it if this worker gets killed
-    _send(proto_out, ready)
     try:
+        _send(proto_out, ready)
         while True:
             request = _receive(proto_in)
             if request is None:

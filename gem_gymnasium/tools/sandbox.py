@@ -50,6 +50,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,24 @@ def _read_frame(fd: int, deadline: float) -> dict[str, Any] | None:
         data, header_done = b"", True
 
 
+_spawners: dict[int, ThreadPoolExecutor] = {}
+_spawners_lock = threading.Lock()
+
+
+def _spawner() -> ThreadPoolExecutor:
+    """The thread that starts every worker of this process, alive as long as the process.
+
+    A parent-death signal (bubblewrap's ``--die-with-parent``) fires when the *thread* that
+    started the process ends, so workers started from a short-lived thread (a pool's, an env's)
+    would die with it. One per process id: a forked child gets its own.
+    """
+    with _spawners_lock:
+        pool = _spawners.get(os.getpid())
+        if pool is None:
+            pool = _spawners[os.getpid()] = ThreadPoolExecutor(1, "gem-sandbox-spawner")
+        return pool
+
+
 def _worker_source() -> str:
     return _WORKER.read_text()
 
@@ -167,6 +186,8 @@ def _bwrap_arguments(config: dict[str, Any], info_fd: int) -> list[str]:
         "--unshare-uts",
         "--unshare-cgroup-try",
         "--disable-userns",
+        # bwrap and the worker die with the host, even one killed while bwrap is still starting.
+        "--die-with-parent",
         "--as-pid-1",  # the worker is PID 1: kill(-1) ends every leftover of a call
         "--new-session",
         "--cap-drop",
@@ -219,17 +240,22 @@ class _Worker:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the worker)
         self.ready: dict[str, Any] | None = None
         try:
-            self.process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self.log,
-                close_fds=True,
-                cwd="/",
-                env=_WORKER_ENV,  # none of the host's variables (tokens, keys) reach the code
-                start_new_session=True,  # its own process group, so close() can kill it whole
-                pass_fds=() if info_w is None else (info_w,),
-                **({"user": uid, "group": uid, "extra_groups": []} if as_user else {}),
+            self.process = (
+                _spawner()
+                .submit(
+                    subprocess.Popen,
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=self.log,
+                    close_fds=True,
+                    cwd="/",
+                    env=_WORKER_ENV,  # none of the host's variables (tokens, keys) reach the code
+                    start_new_session=True,  # its own process group, so close() can kill it whole
+                    pass_fds=() if info_w is None else (info_w,),
+                    **({"user": uid, "group": uid, "extra_groups": []} if as_user else {}),
+                )
+                .result()
             )
         except OSError as exc:
             self.process = None

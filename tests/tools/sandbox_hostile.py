@@ -34,7 +34,8 @@ from pathlib import Path
 
 from gem_gymnasium.tools.sandbox import PythonSandbox, SandboxResult, SandboxUnavailable
 
-SETTINGS = {"timeout": 3.0, "memory_mb": 256, "max_processes": 32, "disk_mb": 32}
+# Generous time: the cases assert containment, and shared machines can be slow.
+SETTINGS = {"timeout": 20.0, "memory_mb": 256, "max_processes": 32, "disk_mb": 32}
 #: Marks processes and files this run creates, so the host can look for them afterwards.
 TAG = f"gemhostile{secrets.token_hex(4)}"
 SECRET = secrets.token_hex(16)
@@ -92,6 +93,16 @@ def tagged_processes(tag: str = TAG) -> list[int]:
             with contextlib.suppress(OSError):
                 if tag.encode() in Path(f"/proc/{name}/cmdline").read_bytes():
                     found.append(int(name))
+    return found
+
+
+def sleepers(tag: str) -> list[int]:
+    """The ``/bin/sleep`` processes marked with ``tag``."""
+    found = []
+    for pid in tagged_processes(tag):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"/bin/sleep"):
+                found.append(pid)
     return found
 
 
@@ -281,13 +292,22 @@ def code_task_answers_are_hidden(ctx: Context) -> tuple[bool, str]:
 
     package = os.path.dirname(os.path.realpath(gem_gymnasium.__file__))
     code = f"""
-    import os, sys
+    import ctypes, os, sys
     found = []
-    try:
-        found.append(open({package + "/data/code_sample.jsonl"!r}).read(50))
-    except OSError:
-        pass
-    for top in ["/", *sys.path]:
+    def read_sample():
+        try:
+            found.append(open({package + "/data/code_sample.jsonl"!r}).read(50))
+        except OSError:
+            pass
+    read_sample()
+    # Peel the cover off: unmount it, also from a fresh user and mount namespace.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.umount2({package!r}.encode(), 2)
+    read_sample()
+    if libc.unshare(0x10000000 | 0x00020000) == 0:
+        libc.umount2({package!r}.encode(), 2)
+        read_sample()
+    for top in ["/tmp", "/etc", "/root", "/home", *sys.path, os.path.dirname({package!r})]:
         for root, dirs, files in os.walk(top or "."):
             if root.startswith(("/proc", "/sys", "/dev")):
                 dirs[:] = []
@@ -297,7 +317,7 @@ def code_task_answers_are_hidden(ctx: Context) -> tuple[bool, str]:
                     found.append(os.path.join(root, name))
     print(found)
     """
-    result = ctx.run(code, timeout=10)
+    result = ctx.run(code)
     return result.stdout.strip() == "[]", summary(result)
 
 
@@ -325,7 +345,7 @@ def temp_files_do_not_reach_the_next_call(ctx: Context) -> tuple[bool, str]:
             os.chmod("locked", 0)
             os.mkdir("deep")
             os.chdir("deep")
-            for _ in range(3000):  # deeper than a recursive clean-up can go
+            for _ in range(1200):  # deeper than a recursive clean-up can go
                 os.mkdir("d")
                 os.chdir("d")
             open("{TAG}", "w").write({SECRET!r})
@@ -347,7 +367,7 @@ def temp_files_do_not_reach_a_concurrent_call(ctx: Context) -> tuple[bool, str]:
     for directory in ("/tmp", "/dev/shm", tempfile.gettempdir()):
         with open(os.path.join(directory, "{TAG}"), "w") as handle:
             handle.write({SECRET!r})
-    time.sleep(2)
+    time.sleep(6)
     """
     reader_code = f"""
     import os, tempfile
@@ -360,7 +380,7 @@ def temp_files_do_not_reach_a_concurrent_call(ctx: Context) -> tuple[bool, str]:
     results: dict[str, SandboxResult] = {}
     writer = threading.Thread(target=lambda: results.update(w=ctx.run(writer_code)))
     writer.start()
-    time.sleep(0.7)
+    time.sleep(2)  # the writer has written by now (on a very busy machine the case is weaker)
     results["r"] = ctx.run(reader_code)
     writer.join()
     return results["r"].stdout == "[]\n", summary(results["r"])
@@ -610,9 +630,9 @@ def no_process_survives_its_call(ctx: Context) -> tuple[bool, str]:
     {{end}}
     """
     timed = ctx.run(code.format(end="while True: pass"), timeout=1)
-    first = wait_until(lambda: not tagged_processes(marker), 2)
+    first = wait_until(lambda: not tagged_processes(marker), 30)
     normal = ctx.run(code.format(end="print('bye')"))
-    second = wait_until(lambda: not tagged_processes(marker), 2)
+    second = wait_until(lambda: not tagged_processes(marker), 30)
     return first and second and normal.stdout == "bye\n", f"{summary(timed)} {summary(normal)}"
 
 
@@ -625,10 +645,27 @@ def code_dies_with_a_killed_host(ctx: Context) -> tuple[bool, str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    started = wait_until(lambda: len(tagged_processes(tag)) >= 3, 20)  # 2 sleeps + a worker
+    started = wait_until(lambda: len(sleepers(tag)) == 2, 30)
     host.kill()
     host.wait()
-    gone = wait_until(lambda: not tagged_processes(tag), 5)
+    gone = wait_until(lambda: not tagged_processes(tag), 30)
+    left = [Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in tagged_processes(tag)]
+    return started and gone, f"started={started} left={left}"
+
+
+@case(unsafe_too=True)
+def nothing_outlives_a_host_killed_while_starting(ctx: Context) -> tuple[bool, str]:
+    """``kill -9`` of the host while its workers (and bwrap) are still starting."""
+    tag = sleep_tag()
+    host = subprocess.Popen(
+        [sys.executable, __file__, "--host", ctx.level, tag],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started = wait_until(lambda: bool(tagged_processes(tag)), 30)
+    host.kill()
+    host.wait()
+    gone = wait_until(lambda: not tagged_processes(tag), 30)
     left = [Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in tagged_processes(tag)]
     return started and gone, f"started={started} left={left}"
 
@@ -670,12 +707,12 @@ def nothing_is_left_after_close(ctx: Context) -> tuple[bool, str]:
     # The rlimits level's work dirs on the host (the other levels keep theirs in memory).
     workdirs = [(worker.ready or {}).get("workdir") for worker in box._workers]
     box.close()
-    gone = wait_until(lambda: not tagged_processes(tag), 5)
+    gone = wait_until(lambda: not tagged_processes(tag), 30)
     dirs = [path for path in workdirs if path and os.path.exists(path)]
     return started > 0 and gone and not dirs, f"workers={started} dirs={dirs}"
 
 
-@case(unsafe_too=True)
+@case()
 def close_ends_even_a_stopped_worker(ctx: Context) -> tuple[bool, str]:
     """A worker that cannot hear the hang-up (stopped here) is killed, with its whole sandbox."""
     tag = sleep_tag()
@@ -691,7 +728,7 @@ def close_ends_even_a_stopped_worker(ctx: Context) -> tuple[bool, str]:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGSTOP)
     box.close()
-    gone = wait_until(lambda: not tagged_processes(tag), 5)
+    gone = wait_until(lambda: not tagged_processes(tag), 30)
     return bool(started) and gone, f"started={len(started)} left={len(tagged_processes(tag))}"
 
 
