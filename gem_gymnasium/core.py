@@ -54,11 +54,29 @@ from gem_gymnasium.actions import (
 from gem_gymnasium.parsing import last_boxed
 from gem_gymnasium.spaces import DEFAULT_MAX_LENGTH, TextSpace
 
-__all__ = ["EnvState", "Outcome", "TextEnv", "UnsupportedRenderMode", "check_render_mode"]
+__all__ = [
+    "EnvState",
+    "Outcome",
+    "TextEnv",
+    "UnsupportedRenderMode",
+    "check_render_mode",
+    "seed_random_moves",
+]
 
 MoveT = TypeVar("MoveT")
 
 _UNIFORM_BLOCK = 64  # uniforms drawn per Generator call by TextEnv.randint
+
+
+#: Offset between an episode's seed and the seed of its random moves (see :func:`seed_random_moves`).
+RANDOM_MOVES_SEED_OFFSET = 2**33
+
+
+def seed_random_moves(env: gym.Env, seed: int) -> None:
+    """Seed the random moves (``sample_random_action``, ``action_space.sample``) of the episode
+    reset with ``seed``, apart from the env's own draws: with the same seed the two generators
+    would draw the same numbers, and a random guess would often be the secret."""
+    env.action_space.seed(RANDOM_MOVES_SEED_OFFSET + seed)
 
 
 class UnsupportedRenderMode(ValueError, TypeError):

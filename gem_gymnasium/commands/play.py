@@ -42,6 +42,7 @@ def _read_action(stream) -> str | None:
 def run(args: argparse.Namespace) -> int:
     import gem_gymnasium
     from gem_gymnasium.commands import check_env_ids, check_wrappers
+    from gem_gymnasium.core import seed_random_moves
 
     check_env_ids([args.env_id])
     check_wrappers(args.wrappers)
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         for episode in range(args.episodes):
             seed = None if args.seed is None else args.seed + episode
             observation, _ = env.reset(seed=seed)
+            if seed is not None:  # :random is reproducible too
+                seed_random_moves(env, seed)
             print(observation, flush=True)
             total, done = 0.0, False
             while not done:

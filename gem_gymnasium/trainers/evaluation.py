@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from gem_gymnasium.core import seed_random_moves
 from gem_gymnasium.extras import optional_imports
 from gem_gymnasium.trainers.engines.base import SamplingParams
 from gem_gymnasium.trainers.prompts import INVALID_ACTION
@@ -30,11 +31,6 @@ __all__ = [
     "format_results_text",
     "result_rows",
 ]
-
-
-#: Offset of the seeds of the random-moves baseline's action spaces (episode ``k``: this + k),
-#: so that its draws are not the env's own draws from seed ``k``.
-RANDOM_MOVES_SEED = 2**33
 
 
 @dataclass
@@ -193,9 +189,8 @@ def evaluate_env(
             for s, env in enumerate(envs):  # start the next episodes in free slots
                 if slots[s] is None and next_episode < episodes:
                     observations[s], _ = env.reset(seed=seed + next_episode)
-                    if policy is None:  # random moves come from the action space's RNG: its
-                        # own seed, or its draws would repeat the env's (the secret's) draws
-                        env.action_space.seed(RANDOM_MOVES_SEED + seed + next_episode)
+                    if policy is None:
+                        seed_random_moves(env, seed + next_episode)
                     slots[s] = {"episode": next_episode, "seed": seed + next_episode, "turns": []}
                     next_episode += 1
             active = [s for s in range(len(envs)) if slots[s] is not None]

@@ -193,11 +193,26 @@ def warn_if_degraded(use_math_verify: bool = True, *, stacklevel: int = 2) -> bo
     return degraded
 
 
+#: One grade of each kind of answer SymPy handles along its own code path (expressions,
+#: radicals, intervals, sets, matrices, equations): each path's first use costs far more than
+#: later ones, and an honest answer must not meet that cost inside its budget.
+_WARM_UP_GRADES = (
+    ("(x+1)^2", "x^2+2x+1"),
+    ("\\frac{1}{\\sqrt{2}}", "\\sqrt{2}/2"),
+    ("4", "(-\\infty, -\\frac{3}{4})"),
+    ("\\{1,2\\}", "\\{1, 2\\}"),
+    ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "(1,2)"),
+    ("x=3", "3"),
+)
+
+
 @lru_cache(maxsize=1)
 def warm_math_verify() -> None:
-    """Import math-verify and run one symbolic grade: SymPy's first use costs about 0.3 s, which
-    must not count against the first answer's budget (a grading worker's untimed setup)."""
-    math_verify_equal("(x+1)^2", ["x^2+2x+1"], None)
+    """Import math-verify and grade one answer of each kind (:data:`_WARM_UP_GRADES`): SymPy's
+    first uses cost about 0.5 s, which must not count against an answer's budget (a grading
+    worker's untimed setup)."""
+    for answer, reference in _WARM_UP_GRADES:
+        math_verify_equal(answer, [reference], None)
 
 
 @lru_cache(maxsize=4096)
