@@ -181,20 +181,38 @@ def grid_image(
     x0, y0 = _MARGIN + offset, _MARGIN + offset
     if labels:
         for c in range(cols):
-            draw.text((x0 + c * cell_size + cell_size / 2, _MARGIN + offset / 2), str(c),
-                      fill=COLORS["muted"], font=small, anchor="mm")
+            draw.text(
+                (x0 + c * cell_size + cell_size / 2, _MARGIN + offset / 2),
+                str(c),
+                fill=COLORS["muted"],
+                font=small,
+                anchor="mm",
+            )
         for r in range(rows):
-            draw.text((_MARGIN + offset / 2, y0 + r * cell_size + cell_size / 2), str(r),
-                      fill=COLORS["muted"], font=small, anchor="mm")
+            draw.text(
+                (_MARGIN + offset / 2, y0 + r * cell_size + cell_size / 2),
+                str(r),
+                fill=COLORS["muted"],
+                font=small,
+                anchor="mm",
+            )
     for r, row in enumerate(cells):
         for c, (label, color) in enumerate(row):
             x, y = x0 + c * cell_size, y0 + r * cell_size
-            draw.rectangle((x, y, x + cell_size - 1, y + cell_size - 1), fill=COLORS[color],
-                           outline=COLORS["line"])
+            draw.rectangle(
+                (x, y, x + cell_size - 1, y + cell_size - 1),
+                fill=COLORS[color],
+                outline=COLORS["line"],
+            )
             if label:
                 dark = color in {"wall", "green", "yellow", "gray", "red", "blue", "orange"}
-                draw.text((x + cell_size / 2, y + cell_size / 2), label, font=font, anchor="mm",
-                          fill=COLORS["empty"] if dark else COLORS["text"])
+                draw.text(
+                    (x + cell_size / 2, y + cell_size / 2),
+                    label,
+                    font=font,
+                    anchor="mm",
+                    fill=COLORS["empty"] if dark else COLORS["text"],
+                )
     if caption:
         _caption(draw, caption, width, grid_height - _MARGIN // 2)
     return image
@@ -213,15 +231,25 @@ def pegs_image(
     for i, (name, disks) in enumerate(pegs.items()):
         centre = _MARGIN + i * peg_width + peg_width // 2
         draw.rectangle((centre - 2, _MARGIN, centre + 2, base), fill=COLORS["wall"])
-        draw.rectangle((centre - peg_width // 2 + 4, base, centre + peg_width // 2 - 4, base + 3),
-                       fill=COLORS["wall"])
+        draw.rectangle(
+            (centre - peg_width // 2 + 4, base, centre + peg_width // 2 - 4, base + 3),
+            fill=COLORS["wall"],
+        )
         for level, disk in enumerate(disks):
             half = unit * disk + 2
             top = base - (level + 1) * disk_height
-            draw.rectangle((centre - half, top, centre + half, top + disk_height - 2),
-                           fill=COLORS["orange"], outline=COLORS["text"])
-            draw.text((centre, top + disk_height // 2 - 1), str(disk), fill=COLORS["text"],
-                      font=_font(10), anchor="mm")
+            draw.rectangle(
+                (centre - half, top, centre + half, top + disk_height - 2),
+                fill=COLORS["orange"],
+                outline=COLORS["text"],
+            )
+            draw.text(
+                (centre, top + disk_height // 2 - 1),
+                str(disk),
+                fill=COLORS["text"],
+                font=_font(10),
+                anchor="mm",
+            )
         draw.text((centre, base + 12), name, fill=COLORS["text"], font=font, anchor="mm")
     if caption:
         _caption(draw, caption, width, base + 20)

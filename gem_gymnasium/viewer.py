@@ -45,7 +45,9 @@ def read_episodes(paths: Sequence[Path]) -> list[dict[str, Any]]:
         except OSError as error:
             raise EpisodeFileError(f"cannot read {path}: {error.strerror or error}") from error
         except UnicodeDecodeError as error:
-            raise EpisodeFileError(f"{path} is not UTF-8 text (a JSONL file is expected)") from error
+            raise EpisodeFileError(
+                f"{path} is not UTF-8 text (a JSONL file is expected)"
+            ) from error
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue

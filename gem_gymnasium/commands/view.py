@@ -67,7 +67,7 @@ def serve(page: Path, port: int) -> None:
     body = page.read_bytes()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             if self.path.split("?")[0] not in ("/", f"/{page.name}"):
                 self.send_error(404)
                 return
@@ -77,7 +77,7 @@ def serve(page: Path, port: int) -> None:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # one line per request would drown the URL printed below
 
     from gem_gymnasium.commands import CommandError
@@ -85,7 +85,11 @@ def serve(page: Path, port: int) -> None:
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     except OSError as error:
-        raise CommandError(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}") from error
+        raise CommandError(
+            f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}"
+        ) from error
     with server:
-        print(f"serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+        print(
+            f"serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True
+        )
         server.serve_forever()

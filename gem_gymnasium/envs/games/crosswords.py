@@ -369,8 +369,10 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
         from gem_gymnasium.rendering import grid_image
 
         rows = [
-            [("", "wall") if cell == BLOCK else ("" if cell == EMPTY else cell, "empty")
-             for cell in row]
+            [
+                ("", "wall") if cell == BLOCK else ("" if cell == EMPTY else cell, "empty")
+                for cell in row
+            ]
             for row in self.board
         ]
         return grid_image(rows, caption=self.frame_caption(), labels=True, cell_size=30)

@@ -237,5 +237,8 @@ class FifteenPuzzle(TextEnv[str]):
             ("", "empty") if tile == 0 else (str(tile), "green" if tile == i + 1 else "given")
             for i, tile in enumerate(self.board)
         ]
-        return grid_image([cells[r * n : (r + 1) * n] for r in range(n)],
-                          caption=self.frame_caption(), cell_size=48)
+        return grid_image(
+            [cells[r * n : (r + 1) * n] for r in range(n)],
+            caption=self.frame_caption(),
+            cell_size=48,
+        )

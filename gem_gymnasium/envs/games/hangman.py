@@ -214,6 +214,4 @@ class Hangman(TextEnv[str]):
         ]
         letters = [(c, "green" if c in self.secret else "gray") for c in self.guessed_letters]
         rows = [word] + [letters[i : i + 13] for i in range(0, len(letters), 13)]
-        return grid_image(
-            rows, caption=self.frame_caption(), shape=(3, max(13, self.word_length))
-        )
+        return grid_image(rows, caption=self.frame_caption(), shape=(3, max(13, self.word_length)))

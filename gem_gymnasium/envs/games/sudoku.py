@@ -215,5 +215,6 @@ class Sudoku(TextEnv[Move]):
             (str(v) if v else "", "given" if given else "empty")
             for v, given in zip(self.board, self.givens, strict=True)
         ]
-        return grid_image([cells[r * n : (r + 1) * n] for r in range(n)],
-                          caption=self.frame_caption())
+        return grid_image(
+            [cells[r * n : (r + 1) * n] for r in range(n)], caption=self.frame_caption()
+        )

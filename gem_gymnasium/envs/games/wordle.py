@@ -232,7 +232,10 @@ class Wordle(TextEnv[str]):
 
         colors = {GREEN: "green", YELLOW: "yellow", GREY: "gray"}
         rows = [
-            [(letter, colors.get(mark, "gray")) for letter, mark in zip(guess, feedback, strict=True)]
+            [
+                (letter, colors.get(mark, "gray"))
+                for letter, mark in zip(guess, feedback, strict=True)
+            ]
             for guess, feedback in self.guesses
         ]
         if not self.done:

@@ -153,8 +153,10 @@ class raw_env(TextAECEnv[int]):
 
         colors = {"X": "red", "O": "blue"}
         rows = [
-            [(cell, colors[cell]) if cell in colors else (str(3 * r + c + 1), "empty")
-             for c, cell in enumerate(row)]
+            [
+                (cell, colors[cell]) if cell in colors else (str(3 * r + c + 1), "empty")
+                for c, cell in enumerate(row)
+            ]
             for r, row in enumerate(self.board)
         ]
         return grid_image(rows, caption=self.frame_caption(), cell_size=56)
