@@ -26,7 +26,7 @@ def test_custom_env_example_passes_every_check() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "9 passed, 0 failed" in result.stdout
+    assert "10 passed, 0 failed" in result.stdout
 
 
 def test_custom_env_example_runs_as_a_script() -> None:
