@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gem_gymnasium.commands.play",
     "gem_gymnasium.commands.play_multiagent",
     "gem_gymnasium.commands.check",
+    "gem_gymnasium.commands.view",
     "gem_gymnasium.trainers.cli",
 )
 

@@ -137,11 +137,14 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             ``"code_block"``, ``"tool_call"`` or ``(opening, closing)`` delimiters; ``None``
             is the family's :attr:`default_answer_format`.
         action_format: Another name for ``answer_format`` (give one of them).
-        render_mode: ``None``, ``"ansi"`` (``render()`` returns the state text) or ``"human"``
-            (``render()`` prints it).
+        render_mode: ``None``, ``"ansi"`` (``render()`` returns the state text), ``"human"``
+            (``render()`` prints it) or ``"rgb_array"`` (an image of the state, see :meth:`draw`).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "human"], "render_fps": 4}
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["ansi", "human", "rgb_array"],
+        "render_fps": 4,
+    }
 
     #: Attributes that are configuration or shared resources, not episode state: snapshots skip
     #: them. Subclasses add their own (datasets, word lists, process pools).
@@ -456,10 +459,13 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
             reason="format_error",
         )
 
-    def render(self) -> str | None:
-        """``"ansi"``: the state text; ``"human"``: print it; ``None``: nothing."""
+    def render(self) -> str | np.ndarray | None:
+        """``"ansi"``: the state text; ``"human"``: print it; ``"rgb_array"``: an RGB ``uint8``
+        image of the state; ``None``: nothing."""
         if self.render_mode is None:
             return None
+        if self.render_mode == "rgb_array":
+            return self.render_image()
         text = self.render_text()
         if self.render_mode == "human":
             print(text)
@@ -470,6 +476,24 @@ class TextEnv(gym.Env[str, str], Generic[MoveT]):
         """The text that :meth:`render` shows; the agent's view of the state by default."""
         state = self.describe_state() if not self._never_reset() else ""
         return state or f"{type(self).__name__} (turn {self.turn}/{self.max_turns})"
+
+    def render_image(self) -> np.ndarray:
+        """The ``"rgb_array"`` frame: the game's :meth:`draw`, else a text card of the state."""
+        from gem_gymnasium import rendering
+
+        image = None if self._never_reset() else self.draw()
+        if image is None:
+            image = rendering.text_card(self.render_text(), title=self.frame_caption())
+        return rendering.to_array(image)
+
+    def frame_caption(self) -> str:
+        """The status line under a frame: the env and the turn."""
+        return f"{type(self).__name__}  turn {self.turn}/{self.max_turns}"
+
+    def draw(self) -> Any:
+        """A game's picture of its state (a Pillow image from :mod:`gem_gymnasium.rendering`);
+        ``None`` shows :meth:`render_text` on a text card. Called only after a reset."""
+        return None
 
     def close(self) -> None:
         """Release resources; safe to call more than once."""

@@ -45,6 +45,8 @@ EXTRA_OF: dict[str, str] = {
     "tensorboard": "train",
     "matplotlib": "train",
     "vllm": "vllm",
+    "PIL": "render",
+    "moviepy": "render",
 }
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "check_gymnasium_checker",
     "check_passive_make",
     "check_pickle",
+    "check_rgb_array",
     "check_snapshot",
     "check_type_error",
     "check_vector",
@@ -239,6 +240,40 @@ def check_passive_make(env_id: str, steps: int = 20, **make_kwargs: Any) -> None
         assert isinstance(env.render(), str), "render() in 'ansi' mode must return a str"
     finally:
         env.close()
+
+
+def _frames(env: gym.Env, seed: int, actions: Iterable[str]) -> list[np.ndarray]:
+    """The ``rgb_array`` frames after the reset and after each of ``actions``."""
+    env.reset(seed=seed)
+    frames = [env.render()]
+    for action in actions:
+        _, _, terminated, truncated, _ = env.step(action)
+        frames.append(env.render())
+        if terminated or truncated:
+            env.reset()
+            frames.append(env.render())
+    return frames
+
+
+def check_rgb_array(env_id: str, seed: int = 3, steps: int = 12, **make_kwargs: Any) -> None:
+    """``render_mode="rgb_array"``: RGB ``uint8`` frames; same seed and actions, same images.
+
+    (:func:`check_gymnasium_checker` runs ``check_env``, which renders every declared mode.)
+    """
+    env_a = _make(env_id, render_mode="rgb_array", **make_kwargs)
+    env_b = _make(env_id, render_mode="rgb_array", **make_kwargs)
+    try:
+        actions = _actions_of(env_a, seed, steps)
+        first, second = _frames(env_a, seed, actions), _frames(env_b, seed, actions)
+        for t, (a, b) in enumerate(zip(first, second, strict=True)):
+            assert isinstance(a, np.ndarray) and a.dtype == np.uint8, f"frame {t} is not uint8"
+            assert a.ndim == 3 and a.shape[2] == 3 and min(a.shape[:2]) > 0, (
+                f"frame {t} has shape {a.shape}, not (height, width, 3)"
+            )
+            assert np.array_equal(a, b), f"same seed and actions, different frame {t}"
+    finally:
+        env_a.close()
+        env_b.close()
 
 
 def _assert_same(first: list[Transition], second: list[Transition], what: str) -> None:
@@ -511,6 +546,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "fuzz": check_fuzz,
     "answer_formats": check_answer_formats,
     "type_error": check_type_error,
+    "rgb_array": check_rgb_array,
     "pickle": check_pickle,
     "snapshot": check_snapshot,
     "vector_sync": lambda env_id, **kwargs: check_vector(env_id, "sync", **kwargs),

@@ -52,6 +52,10 @@ def test_make_with_passive_checker(env_id: str) -> None:
     testing.check_passive_make(env_id, steps=_steps(env_id, 20, 3), **_kwargs(env_id))
 
 
+def test_rgb_array_frames(env_id: str) -> None:
+    testing.check_rgb_array(env_id, steps=_steps(env_id, 12, 2), **_kwargs(env_id))
+
+
 def test_same_seed_same_trajectory(env_id: str) -> None:
     testing.check_determinism(env_id, steps=_steps(env_id, 40, 4), **_kwargs(env_id))
 

@@ -121,7 +121,8 @@ def test_constructor_validation() -> None:
     with pytest.raises(TypeError, match="max_turns"):
         CountTo(max_turns=2.5)
     with pytest.raises(ValueError, match="render_mode"):
-        CountTo(render_mode="rgb_array")
+        CountTo(render_mode="rgb")
+    assert CountTo(render_mode="rgb_array").render_mode == "rgb_array"
 
 
 def test_render_modes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,6 +136,21 @@ def test_render_modes(capsys: pytest.CaptureFixture[str]) -> None:
     env.close()
     env.close()  # idempotent
 
+
+
+def test_rgb_array_falls_back_to_a_text_card_of_the_state() -> None:
+    pytest.importorskip("PIL")
+    import numpy as np
+
+    env = CountTo(render_mode="rgb_array")
+    before = env.render()  # before any reset: a card naming the env
+    env.reset(seed=0)
+    start = env.render()
+    assert start.dtype == np.uint8 and start.shape[2] == 3 and start.shape == before.shape
+    env.step("\\boxed{1}")
+    assert not np.array_equal(env.render(), start)  # "Count: 1" is drawn, not "Count: 0"
+    env.reset(seed=0)
+    assert np.array_equal(env.render(), start)
 
 def test_snapshot_branches_and_restores_rng() -> None:
     env = CountTo(goal=5)

@@ -52,6 +52,10 @@ class Config:
     eval_steps: int = _arg(-1, "evaluate every N iterations (-1: never during training)")
     eval_episodes: int = _arg(16, "episodes per evaluation (held-out seeds 0..N-1)")
     eval_env_id: str = _arg("", "environment to evaluate on (empty: env_id)")
+    log_episodes: int = _arg(
+        -1,
+        "every N iterations write sample episodes to <run>/episodes/ for gem-gym view (-1: never)",
+    )
     max_train: int = _arg(65000, "stop after this many training samples (turns)")
     num_iterations: int = _arg(0, "stop after this many iterations (0: from max_train)")
 

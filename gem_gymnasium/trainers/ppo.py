@@ -584,6 +584,11 @@ def train(cfg: Config) -> dict[str, Any]:
                 metrics.update(_evaluate(engine, tokenizer, prompt_fn, cfg, ctx))
             tracker.log(metrics, iteration + 1)
             progress(iteration + 1, metrics)
+            if ctx.is_main and cfg.log_episodes > 0 and (iteration + 1) % cfg.log_episodes == 0:
+                from gem_gymnasium.trainers.episode_log import log_episodes
+
+                path = run_dir / "episodes" / f"iter_{iteration + 1:06d}.jsonl"
+                log_episodes(path, episodes, tokenizer, cfg=cfg, seed=env_seed)
 
             # --- CHECKPOINT ------------------------------------------------------------------------
             last = iteration + 1 == num_iterations

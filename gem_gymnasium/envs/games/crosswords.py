@@ -378,3 +378,16 @@ class Crosswords(TextEnv[tuple[int, int, str]]):
         r, c = empty[int(rng.integers(len(empty)))]
         letter = chr(ord("A") + int(rng.integers(26)))
         return f"\\boxed{{{r} {c} {letter}}}"
+
+    def draw(self) -> Any:
+        """The grid: blocks dark, empty cells white, the agent's letters in place."""
+        from gem_gymnasium.rendering import grid_image
+
+        rows = [
+            [
+                ("", "wall") if cell == BLOCK else ("" if cell == EMPTY else cell, "empty")
+                for cell in row
+            ]
+            for row in self.board
+        ]
+        return grid_image(rows, caption=self.frame_caption(), labels=True, cell_size=30)

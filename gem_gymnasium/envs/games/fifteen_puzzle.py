@@ -238,3 +238,18 @@ class FifteenPuzzle(TextEnv[str]):
     def sample_random_action(self) -> str:
         moves = legal_moves(self.board, self.num_rows)
         return f"\\boxed{{{moves[int(self.action_space.np_random.integers(len(moves)))]}}}"
+
+    def draw(self) -> Any:
+        """The tiles; a tile in its goal place is green, the blank is white."""
+        from gem_gymnasium.rendering import grid_image
+
+        n = self.num_rows
+        cells = [
+            ("", "empty") if tile == 0 else (str(tile), "green" if tile == i + 1 else "given")
+            for i, tile in enumerate(self.board)
+        ]
+        return grid_image(
+            [cells[r * n : (r + 1) * n] for r in range(n)],
+            caption=self.frame_caption(),
+            cell_size=48,
+        )

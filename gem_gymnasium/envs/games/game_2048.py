@@ -250,3 +250,16 @@ class Game2048(TextEnv[str]):
     def sample_random_action(self) -> str:
         choices = self.legal_moves() or list(DIRECTIONS)
         return f"\\boxed{{{choices[int(self.action_space.np_random.integers(len(choices)))]}}}"
+
+    def draw(self) -> Any:
+        """The tiles, warmer colours for larger values."""
+        from gem_gymnasium.rendering import grid_image
+
+        def cell(value: int) -> tuple[str, str]:
+            if value == 0:
+                return "", "empty"
+            color = "given" if value <= 4 else "yellow" if value <= 32 else "orange"
+            return str(value), "red" if value >= self.target_tile else color
+
+        rows = [[cell(v) for v in row] for row in self.board]
+        return grid_image(rows, caption=self.frame_caption(), cell_size=48)

@@ -169,3 +169,22 @@ class GuessTheNumber(TextEnv[int]):
         choices = [n for n in range(self.min_number, self.max_number + 1) if n not in self.guessed]
         guess = int(self.action_space.np_random.choice(choices)) if choices else self.min_number
         return f"\\boxed{{{guess}}}"
+
+    def draw(self) -> Any:
+        """The numbers still possible, the guesses, and the secret once the game is over."""
+        from gem_gymnasium.rendering import grid_image
+
+        numbers = list(range(self.min_number, self.max_number + 1))
+        cells = []
+        for n in numbers:
+            if self.done and n == self.secret:
+                color = "green"
+            elif n == self.last_guess:
+                color = "blue"
+            elif n in self.guessed:
+                color = "gray"
+            else:
+                color = "empty" if self.low <= n <= self.high else "hidden"
+            cells.append((str(n), color))
+        rows = [cells[i : i + 10] for i in range(0, len(cells), 10)]
+        return grid_image(rows, caption=self.frame_caption(), cell_size=32)

@@ -215,3 +215,15 @@ class Hangman(TextEnv[str]):
             if word not in self.wrong_words:
                 break
         return f"\\boxed{{{word}}}"
+
+    def draw(self) -> Any:
+        """The word with hidden letters blank, then the guessed letters (green: in the word)."""
+        from gem_gymnasium.rendering import grid_image
+
+        word = [
+            (letter if shown else "", "empty" if shown else "hidden")
+            for letter, shown in zip(self.secret, self.revealed, strict=True)
+        ]
+        letters = [(c, "green" if c in self.secret else "gray") for c in self.guessed_letters]
+        rows = [word] + [letters[i : i + 13] for i in range(0, len(letters), 13)]
+        return grid_image(rows, caption=self.frame_caption(), shape=(3, max(13, self.word_length)))

@@ -246,3 +246,22 @@ class Mastermind(TextEnv[Code]):
             if guess not in guessed:
                 break
         return f"\\boxed{{{format_code(guess)}}}"
+
+    def draw(self) -> Any:
+        """One row per guess (the last ten): the code, then a black cell per black peg and a
+        white cell per white one; the secret in green once the game is over."""
+        from gem_gymnasium.rendering import grid_image
+
+        n, shown = self.code_length, min(self.max_turns, 10)
+        rows = []
+        for guess, black, white in self.history[-shown:]:
+            pegs = [("", "wall")] * black + [("", "empty")] * white
+            pegs += [("", "hidden")] * (n - black - white)
+            rows.append([(str(d), "given") for d in guess] + [("", "background")] + pegs)
+        if self.done:
+            rows.append([(str(d), "green") for d in self.secret])
+        elif not rows:
+            rows.append([("?", "hidden")] * n)
+        return grid_image(
+            rows, caption=self.frame_caption(), cell_size=28, shape=(shown + 1, 2 * n + 1)
+        )

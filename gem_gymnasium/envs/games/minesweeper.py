@@ -333,3 +333,21 @@ class Minesweeper(TextEnv[Move]):
         r, c, flagged = hidden[int(rng.integers(len(hidden)))]
         verb = "flag" if flagged or rng.random() < 0.1 else "reveal"
         return f"\\boxed{{{verb} {r} {c}}}"
+
+    def draw(self) -> Any:
+        """The board: hidden cells grey, flags orange, counts on revealed cells, mines at the end."""
+        from gem_gymnasium.rendering import grid_image
+
+        show_mines = self.done and self.mines is not None
+        rows = []
+        for r, counts in enumerate(self.counts):
+            row = []
+            for c, count in enumerate(counts):
+                if show_mines and self.mines[r][c]:
+                    row.append(("*", "red"))
+                elif self.revealed[r][c]:
+                    row.append((str(count) if count else "", "empty"))
+                else:
+                    row.append(("F", "orange") if self.flagged[r][c] else ("", "hidden"))
+            rows.append(row)
+        return grid_image(rows, caption=self.frame_caption(), labels=True, cell_size=30)

@@ -196,3 +196,20 @@ class Sokoban(TextEnv[str]):
 
     def _on_target(self) -> int:
         return len(self.boxes & self.targets)
+
+    def draw(self) -> Any:
+        """The room: walls dark, targets pink, boxes brown (green on a target), the player blue."""
+        from gem_gymnasium.rendering import grid_image
+
+        def cell(i: int) -> tuple[str, str]:
+            if i in self.walls:
+                return "", "wall"
+            if i in self.boxes:
+                return ("B", "green") if i in self.targets else ("B", "box")
+            if i == self.player:
+                return "P", "player"
+            return ("", "target") if i in self.targets else ("", "empty")
+
+        n = self.room_size
+        rows = [[cell(r * n + c) for c in range(n)] for r in range(n)]
+        return grid_image(rows, caption=self.frame_caption())

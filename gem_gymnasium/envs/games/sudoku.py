@@ -221,3 +221,16 @@ class Sudoku(TextEnv[Move]):
         cell = int(rng.choice(empty)) if empty else int(rng.integers(self.size * self.size))
         value = int(rng.integers(1, self.size + 1))
         return f"\\boxed{{{cell // self.size + 1} {cell % self.size + 1} {value}}}"
+
+    def draw(self) -> Any:
+        """The grid; given digits on grey, the agent's digits on white."""
+        from gem_gymnasium.rendering import grid_image
+
+        n = self.size
+        cells = [
+            (str(v) if v else "", "given" if given else "empty")
+            for v, given in zip(self.board, self.givens, strict=True)
+        ]
+        return grid_image(
+            [cells[r * n : (r + 1) * n] for r in range(n)], caption=self.frame_caption()
+        )

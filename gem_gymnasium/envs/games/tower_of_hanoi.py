@@ -196,3 +196,9 @@ class TowerOfHanoi(TextEnv[Move]):
         moves = legal_moves(self.pegs)
         source, target = moves[int(self.action_space.np_random.integers(len(moves)))]
         return f"\\boxed{{{source} {target}}}"
+
+    def draw(self) -> Any:
+        """The pegs with their disks."""
+        from gem_gymnasium.rendering import pegs_image
+
+        return pegs_image(self.pegs, self.num_disks, caption=self.frame_caption())

@@ -299,3 +299,14 @@ class WordSearch(TextEnv[Segment]):
         if rng.random() < 0.5:
             return f"\\boxed{{{fixed} {start} {fixed} {start + length - 1}}}"
         return f"\\boxed{{{start} {fixed} {start + length - 1} {fixed}}}"
+
+    def draw(self) -> Any:
+        """The letter grid; letters of found words are green."""
+        from gem_gymnasium.rendering import grid_image
+
+        found = {cell for seg in self.found.values() for cell in segment_cells(seg)}
+        rows = [
+            [(letter, "green" if (r, c) in found else "empty") for c, letter in enumerate(row)]
+            for r, row in enumerate(self.grid)
+        ]
+        return grid_image(rows, caption=self.frame_caption(), labels=True, cell_size=28)

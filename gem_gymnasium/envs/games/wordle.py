@@ -234,3 +234,22 @@ class Wordle(TextEnv[str]):
             g for guess, fb in self.guesses for g, m in zip(guess, fb, strict=True) if m == GREY
         }
         return sorted(grey - present)
+
+    def draw(self) -> Any:
+        """The guesses (the last eight) as tiles coloured by their feedback, then an empty row."""
+        from gem_gymnasium.rendering import grid_image
+
+        colors = {GREEN: "green", YELLOW: "yellow", GREY: "gray"}
+        rows = [
+            [
+                (letter, colors.get(mark, "gray"))
+                for letter, mark in zip(guess, feedback, strict=True)
+            ]
+            for guess, feedback in self.guesses
+        ]
+        if not self.done:
+            rows.append([("", "empty")] * self.word_length)
+        shown = min(self.max_turns, 8)
+        return grid_image(
+            rows[-shown:], caption=self.frame_caption(), shape=(shown, self.word_length)
+        )

@@ -139,7 +139,8 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         end_on_format_error: End the game (no winner) on a format error instead of only
             losing the turn.
         max_length: Bound of every agent's observation and action :class:`TextSpace`.
-        render_mode: ``None``, ``"ansi"`` (``render()`` returns the full state) or ``"human"``.
+        render_mode: ``None``, ``"ansi"`` (``render()`` returns the full state), ``"human"`` or
+            ``"rgb_array"`` (an image of it, see :meth:`draw`).
     """
 
     #: The move tools of the game (``answer_format="tool_call"`` in the one-seat view).
@@ -148,7 +149,7 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
     has_messages: ClassVar[bool] = False
 
     metadata: ClassVar[dict[str, Any]] = {
-        "render_modes": ["ansi", "human"],
+        "render_modes": ["ansi", "human", "rgb_array"],
         "name": "text_game_v0",
         "is_parallelizable": False,
         "render_fps": 1,
@@ -319,14 +320,36 @@ class TextAECEnv(TextSpaces, AECEnv, Generic[MoveT]):
         if self.render_mode == "human":
             self.render()
 
-    def render(self) -> str | None:
+    def render(self) -> str | np.ndarray | None:
         if self.render_mode is None:
             return None
-        text = self.render_text() if self.agents or self.game_over else type(self).__name__
+        started = bool(self.agents or self.game_over)
+        if self.render_mode == "rgb_array":
+            return self.render_image(started)
+        text = self.render_text() if started else type(self).__name__
         if self.render_mode == "human":
             print(text)
             return None
         return text
+
+    def render_image(self, started: bool = True) -> np.ndarray:
+        """The ``"rgb_array"`` frame: the game's :meth:`draw`, else a text card of the state."""
+        from gem_gymnasium import rendering
+
+        image = self.draw() if started else None
+        if image is None:
+            text = self.render_text() if started else type(self).__name__
+            image = rendering.text_card(text, title=self.frame_caption())
+        return rendering.to_array(image)
+
+    def draw(self) -> Any:
+        """A game's picture of its state (a Pillow image); ``None`` shows a text card."""
+        return None
+
+    def frame_caption(self) -> str:
+        """The status line under a frame: the game, the turn and who moves."""
+        status = "game over" if self.game_over else f"{self.agent_selection} to move"
+        return f"{self.metadata['name']}  turn {self.turn}/{self.max_turns}  ({status})"
 
     def close(self) -> None:
         """Nothing to release; safe to call more than once."""

@@ -171,6 +171,15 @@ class raw_env(TextAECEnv[int]):
                     return boxed(str(col + 1))
         return self.sample_random_action(agent)
 
+    def draw(self) -> Any:
+        """The grid with column numbers on top: X red, O yellow."""
+        from gem_gymnasium.rendering import grid_image
+
+        colors = {"X": "red", "O": "yellow"}
+        header = [(str(c + 1), "background") for c in range(self.cols)]
+        rows = [[("", colors.get(cell, "empty")) for cell in row] for row in self.board]
+        return grid_image([header, *rows], caption=self.frame_caption())
+
     def render_text(self) -> str:
         status = "game over" if self.game_over else f"{self.agent_selection} to move"
         return f"ConnectFour, turn {self.turn} ({status})\n{render_grid(self.board)}"

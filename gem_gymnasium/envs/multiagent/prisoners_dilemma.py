@@ -102,7 +102,7 @@ class raw_env(TextSpaces, ParallelEnv):
     has_messages = True
 
     metadata: ClassVar[dict[str, Any]] = {
-        "render_modes": ["ansi", "human"],
+        "render_modes": ["ansi", "human", "rgb_array"],
         "name": "prisoners_dilemma_v0",
         "is_parallelizable": True,
         "render_fps": 1,
@@ -210,19 +210,28 @@ class raw_env(TextSpaces, ParallelEnv):
             self.render()
         return observations, rewards, terminations, truncations, infos
 
-    def render(self) -> str | None:
+    def render(self) -> Any:
         if self.render_mode is None:
             return None
+        if self.render_mode == "rgb_array":
+            from gem_gymnasium import rendering
+
+            title = f"prisoners_dilemma_v0  round {self.round}/{self.rounds}"
+            return rendering.to_array(rendering.text_card(self.render_text(), title=title))
+        text = self.render_text()
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def render_text(self) -> str:
+        """The rounds played and the scores (an observer's view)."""
         lines = [f"PrisonersDilemma round {self.round}/{self.rounds}"]
         for i, moves in enumerate(self.history, 1):
             shown = ", ".join(f"{a}: {m or 'format error'}" for a, m in moves.items())
             lines.append(f"  round {i}: {shown}")
         lines.append("Scores: " + ", ".join(f"{a} {s:g}" for a, s in self.scores.items()))
-        text = "\n".join(lines)
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+        return "\n".join(lines)
 
     def close(self) -> None:
         """Nothing to release; safe to call more than once."""

@@ -296,6 +296,11 @@ class SingleAgentEnv(TextEnv[str]):
             return f"{self.game_name} ({self.seat})"
         return self.game.observe(self.seat)
 
+    def draw(self) -> Any:
+        """The game's own picture where it draws one (boards); else ``None``, a text card."""
+        draw = getattr(self.game.unwrapped, "draw", None)
+        return draw() if draw is not None else None
+
     # --- helpers ----------------------------------------------------------------------------------
 
     def _seat_done(self) -> bool:

@@ -156,6 +156,20 @@ class raw_env(TextAECEnv[int]):
             return boxed("5")
         return self.sample_random_action(agent)
 
+    def draw(self) -> Any:
+        """The board: X red, O blue, empty cells with their number."""
+        from gem_gymnasium.rendering import grid_image
+
+        colors = {"X": "red", "O": "blue"}
+        rows = [
+            [
+                (cell, colors[cell]) if cell in colors else (str(3 * r + c + 1), "empty")
+                for c, cell in enumerate(row)
+            ]
+            for r, row in enumerate(self.board)
+        ]
+        return grid_image(rows, caption=self.frame_caption(), cell_size=56)
+
     def render_text(self) -> str:
         status = "game over" if self.game_over else f"{self.agent_selection} to move"
         return f"TicTacToe, turn {self.turn} ({status})\n{render_board(self.board)}"
