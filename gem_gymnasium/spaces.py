@@ -85,6 +85,11 @@ class TextSpace(Text):
             seed: Seed for :meth:`sample`.
         """
         super().__init__(max_length, min_length=min_length, charset=_SAMPLE_CHARSET, seed=seed)
+        # One str per element, like a 0-d object array: containers that size a buffer from
+        # ``shape`` and ``dtype`` (SB3's DummyVecEnv) then hold whole strings, where Text's
+        # shape None stops them and its dtype '<U0' would cut every string to nothing.
+        self._shape = ()
+        self.dtype = np.dtype(object)
 
     def sample(self, mask: Any = None, probability: Any = None) -> str:
         """A random printable string of at most 32 characters (or as ``Text.sample`` with a mask).
