@@ -609,22 +609,22 @@ def train(cfg: Config) -> dict[str, Any]:
                 interrupted = stop.exit_code
                 break
 
-    # --- wrap up (plumbing) ----------------------------------------------------------------------
-    curve = None
-    if ctx.is_main and tracker.path.exists():
-        curve = plot_learning_curve(
-            tracker.path,
-            run_dir / "learning_curve.png",
-            train_env=cfg.env_id,
-            eval_env=cfg.eval_env_id or cfg.env_id,
-        )
-    tracker.close()
-    for env in envs:
-        env.close()
-    engine.close()
-    progress(None, None)
-    ctx.barrier()
-    ctx.close()
+        # --- wrap up (plumbing; a second Ctrl-C here still exits at once, without a traceback)
+        curve = None
+        if ctx.is_main and tracker.path.exists():
+            curve = plot_learning_curve(
+                tracker.path,
+                run_dir / "learning_curve.png",
+                train_env=cfg.env_id,
+                eval_env=cfg.eval_env_id or cfg.env_id,
+            )
+        tracker.close()
+        for env in envs:
+            env.close()
+        engine.close()
+        progress(None, None)
+        ctx.barrier()
+        ctx.close()
     return {
         "run_dir": run_dir,
         "metrics": metrics,
