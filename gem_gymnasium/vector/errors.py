@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = ["SubEnvError", "SubEnvTimeoutError"]
 
 
@@ -31,3 +33,21 @@ class SubEnvError(RuntimeError):
 
 class SubEnvTimeoutError(SubEnvError):
     """A sub-env did not finish ``operation`` within the vector env's ``timeout``."""
+
+    @classmethod
+    def first_of(
+        cls,
+        late: Sequence[int],
+        env_ids: Sequence[str],
+        operation: str,
+        timeout: float | None,
+        remedy: str,
+    ) -> SubEnvTimeoutError:
+        """The error for the first late sub-env of ``late``, naming the others in its message."""
+        others = f" (and sub-envs {list(late[1:])})" if len(late) > 1 else ""
+        return cls(
+            late[0],
+            env_ids[late[0]],
+            operation,
+            f"no result within timeout={timeout} s{others}; {remedy}",
+        )

@@ -199,12 +199,11 @@ class ProcessVectorEnv(AsyncVectorEnv):
                 i for i, pipe in enumerate(self.parent_pipes) if pipe is not None and pipe.owed
             ]
             late = [i for i in owing if not self.parent_pipes[i].poll(0)] or owing or [0]
-            others = f" (and sub-envs {late[1:]})" if len(late) > 1 else ""
-            raise SubEnvTimeoutError(
-                late[0],
-                self.env_ids[late[0]],
+            raise SubEnvTimeoutError.first_of(
+                late,
+                self.env_ids,
                 operation,
-                f"no result within timeout={args[0] if args else None} s{others}; "
+                args[0] if args else None,
                 "reset() restarts the stuck worker",
             ) from exc
         except _WorkerLost as lost:

@@ -174,13 +174,8 @@ class ThreadVectorEnv(TextSyncVectorEnv):
                 self._abandon(index)
             if operation in ("reset", "step"):
                 self._needs_reset = True
-            others = f" (and sub-envs {late[1:]})" if len(late) > 1 else ""
-            raise SubEnvTimeoutError(
-                late[0],
-                self.env_ids[late[0]],
-                operation,
-                f"no result within timeout={self.timeout} s{others}; "
-                "reset() replaces the stuck sub-env",
+            raise SubEnvTimeoutError.first_of(
+                late, self.env_ids, operation, self.timeout, "reset() replaces the stuck sub-env"
             )
         for index, job in zip(indices, jobs, strict=True):
             if job.error is not None:

@@ -8,25 +8,6 @@ import gem_gymnasium
 
 pytest.importorskip("transformers")
 
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
-)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from tokenizers import Tokenizer
-    from tokenizers.models import WordLevel
-    from transformers import PreTrainedTokenizerFast
-
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer(WordLevel({"[UNK]": 0}, unk_token="[UNK]")),
-        unk_token="[UNK]",
-    )
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
-
 
 @pytest.mark.parametrize("vectorization_mode", ["sync", "thread", "async"])
 def test_concat_chat_gets_its_tokenizer(tokenizer, vectorization_mode: str) -> None:

@@ -24,25 +24,6 @@ from gem_gymnasium.wrappers import (
 
 pytestmark = pytest.mark.timeout(60)
 
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
-)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from tokenizers import Tokenizer
-    from tokenizers.models import WordLevel
-    from transformers import PreTrainedTokenizerFast
-
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer(WordLevel({"[UNK]": 0}, unk_token="[UNK]")),
-        unk_token="[UNK]",
-    )
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
-
 
 class EchoTool(Tool):
     """``<echo>x</echo>`` returns ``x``; ``<echo>fail</echo>`` fails."""
